@@ -1,0 +1,125 @@
+"""Runs the functional core as one Inductor-generated kernel per tensor.
+
+Compilation strategy: :func:`~adadelta_compiled.functional.adadelta_step_` is compiled once,
+``fullgraph=True``, over 1-D views whose length is an *unbacked* symbolic size. The generated
+kernel (C++/OpenMP on CPU, Triton on CUDA) therefore serves every tensor of every shape, and the
+hyperparameters arrive as 0-d tensors, so neither a new shape, nor a scheduler changing lr, nor
+rho/eps/weight_decay/maximize changes, nor the growing step count recompile. What does compile a
+new graph is a new (device, dtype) pair of params and a Tensor lr on an accelerator rather than
+on the CPU; each at most once per process.
+
+A tensor that cannot be seen as one dense 1-D run of memory shared by param, grad and state
+(e.g. a param that is a strided slice, or a grad with other strides than its param) takes the
+eager path through the same math. If Inductor fails to compile (no C++ compiler, an Inductor
+error), the step warns once with :class:`CompileFallbackWarning` and runs eagerly from then on;
+setting the environment variable ``ADADELTA_COMPILED_STRICT=1`` raises the error instead.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor
+from torch._dynamo.decorators import mark_unbacked
+from torch._dynamo.exc import TorchDynamoException
+
+from .functional import Hyperparameters, adadelta_step_
+
+__all__ = ["STRICT_ENV_VAR", "CompileFallbackWarning", "step_tensors"]
+
+STRICT_ENV_VAR = "ADADELTA_COMPILED_STRICT"
+
+
+class CompileFallbackWarning(RuntimeWarning):
+    """Inductor could not compile the step; it runs eagerly with the same math instead."""
+
+
+# emulate_precision_casts rounds bf16/fp16 intermediates where eager torch rounds them, so
+# low-precision params see the arithmetic precision of torch.optim.Adadelta.
+_compiled_step_ = torch.compile(
+    adadelta_step_, fullgraph=True, dynamic=True, options={"emulate_precision_casts": True}
+)
+
+# (device type, dtype) pairs whose compilation failed: they step eagerly without retrying.
+_failed_to_compile: set[tuple[str, torch.dtype]] = set()
+
+
+def step_tensors(
+    params: Sequence[Tensor],
+    grads: Sequence[Tensor],
+    square_avgs: Sequence[Tensor],
+    acc_deltas: Sequence[Tensor],
+    hp: Hyperparameters,
+    *,
+    compiled: bool = True,
+) -> None:
+    """Apply one Adadelta step in place to each (param, grad, square_avg, acc_delta).
+
+    ``compiled=False`` runs the same math eagerly (differentiable steps). Inside a user's own
+    ``torch.compile`` region the math is traced into the user's graph instead.
+    """
+    use_kernel = compiled and not torch.compiler.is_compiling()
+    for tensors in zip(params, grads, square_avgs, acc_deltas, strict=True):
+        if tensors[0].is_complex():
+            tensors = tuple(torch.view_as_real(t) for t in tensors)
+        if tensors[0].numel() == 0:
+            continue
+        flat = _flat_views(tensors) if use_kernel else None
+        if flat is None or not _run_kernel(flat, hp):
+            adadelta_step_(*tensors, hp)
+
+
+def _flat_views(tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...] | None:
+    """1-D views of tensors that share one dense memory layout, else None."""
+    first = tensors[0]
+    stride = first.stride()
+    if any(t.stride() != stride for t in tensors[1:]):
+        return None
+    if not (first.is_contiguous() or _is_dense(first)):
+        return None
+    numel = first.numel()
+    # detach() makes each a plain alias rather than a view, so Dynamo guards on no base
+    # tensor's shape; the alias shares the param's version counter, so autograd still sees
+    # the in-place update.
+    flat = tuple(t.as_strided((numel,), (1,)).detach() for t in tensors)
+    for alias in flat:
+        # Unbacked, so sizes 0 and 1 share the graph of every other size.
+        mark_unbacked(alias, 0)
+    return flat
+
+
+def _is_dense(tensor: Tensor) -> bool:
+    """Whether the elements fill one run of memory without gaps or overlap, in any dim order."""
+    expected_stride = 1
+    for size, stride in sorted(zip(tensor.shape, tensor.stride()), key=lambda dim: dim[1]):
+        if size == 1:
+            continue
+        if stride != expected_stride:
+            return False
+        expected_stride *= size
+    return True
+
+
+def _run_kernel(flat: tuple[Tensor, ...], hp: Hyperparameters) -> bool:
+    """Run the compiled kernel; False if it cannot be compiled for these tensors."""
+    key = (flat[0].device.type, flat[0].dtype)
+    if key in _failed_to_compile:
+        return False
+    try:
+        _compiled_step_(*flat, hp)
+    except TorchDynamoException as error:
+        if os.environ.get(STRICT_ENV_VAR, "") not in ("", "0"):
+            raise
+        _failed_to_compile.add(key)
+        warnings.warn(
+            f"adadelta_compiled: Inductor could not compile the step for {key[1]} params on "
+            f"{key[0]} ({type(error).__name__}: {str(error).splitlines()[0]}); stepping them "
+            f"eagerly with the same math. Set {STRICT_ENV_VAR}=1 to raise instead.",
+            CompileFallbackWarning,
+            stacklevel=4,
+        )
+        return False
+    return True

@@ -1,0 +1,220 @@
+"""``Adadelta``: the stateful shell around the compiled functional core."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.optim.optimizer import Optimizer, ParamsT, _use_grad_for_differentiable
+
+from .functional import Hyperparameters
+from .kernel import step_tensors
+
+__all__ = ["Adadelta"]
+
+# The dtype torch.optim uses for state["step"].
+_STEP_DTYPE = torch.float32
+
+
+def _validate_hyperparameters(
+    lr: float | Tensor, rho: float, eps: float, weight_decay: float
+) -> None:
+    """Raise torch.optim.Adadelta's errors, with its messages, for invalid values."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= rho <= 1.0:
+        raise ValueError(f"Invalid rho value: {rho}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta whose update runs as an Inductor-generated kernel; a drop-in for
+    :class:`torch.optim.Adadelta`.
+
+    The algorithm, with torch's symbols::
+
+        input: γ (lr), θ_0 (params), f(θ) (objective), ρ (rho), λ (weight_decay)
+        initialize: v_0 <- 0 (square_avg), u_0 <- 0 (acc_delta)
+        for t = 1, 2, ...:
+            g_t  <- ∇_θ f_t(θ_{t-1})              (negated if maximize)
+            if λ != 0: g_t <- g_t + λ θ_{t-1}
+            v_t  <- ρ v_{t-1} + (1 - ρ) g_t²
+            Δx_t <- sqrt(u_{t-1} + ε) / sqrt(v_t + ε) · g_t
+            u_t  <- ρ u_{t-1} + (1 - ρ) Δx_t²
+            θ_t  <- θ_{t-1} - γ Δx_t
+
+    Constructor, errors, ``state_dict`` layout, hooks, ``zero_grad`` and ``add_param_group``
+    are those of :class:`torch.optim.Adadelta`, so checkpoints load into either. Beyond torch,
+    ``add_param_group`` validates the new group's hyperparameters. ``foreach`` is accepted and
+    stored but has no effect: every step runs the compiled kernel (see
+    :mod:`adadelta_compiled.kernel` for what compiles when), except ``differentiable=True``,
+    which steps eagerly with the same math so autograd can see it.
+
+    Args:
+        params: iterable of parameters or named parameters to optimize, or of dicts defining
+            parameter groups.
+        lr: coefficient that scales delta before it is applied to the parameters (default 1.0);
+            a float or a 1-element Tensor.
+        rho: coefficient of the running averages of squared gradients and updates (default 0.9).
+        eps: term added inside both square roots for numerical stability (default 1e-6).
+        weight_decay: L2 penalty (default 0).
+        foreach: accepted for compatibility; ignored.
+        capturable: keep ``state["step"]`` on the param's device, as torch does.
+        maximize: maximize the objective instead of minimizing it.
+        differentiable: let autograd differentiate through the step (runs eagerly).
+
+    Example:
+        >>> model = torch.nn.Linear(4, 2)
+        >>> opt = Adadelta(model.parameters(), lr=1.0, weight_decay=1e-4)
+        >>> model(torch.randn(8, 4)).square().mean().backward()
+        >>> opt.step()
+
+    Reference: Zeiler, `ADADELTA: An Adaptive Learning Rate Method
+    <https://arxiv.org/abs/1212.5701>`_ (2012).
+    """
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float | Tensor = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        *,
+        capturable: bool = False,
+        maximize: bool = False,
+        differentiable: bool = False,
+    ) -> None:
+        _validate_hyperparameters(lr, rho, eps, weight_decay)
+        defaults = {
+            "lr": lr,
+            "rho": rho,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "maximize": maximize,
+            "capturable": capturable,
+            "foreach": foreach,
+            "differentiable": differentiable,
+        }
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Upgrade pickles and checkpoints of older torch versions, as torch does."""
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("capturable", False)
+            for p in group["params"]:
+                p_state = self.state.get(p, {})
+                if len(p_state) != 0 and not torch.is_tensor(p_state["step"]):
+                    device = p.device if group["capturable"] else None
+                    p_state["step"] = torch.tensor(
+                        float(p_state["step"]), dtype=_STEP_DTYPE, device=device
+                    )
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a param group, validating its hyperparameters (torch.optim.Adadelta does not)."""
+        if isinstance(param_group, dict) and hasattr(self, "defaults"):
+            merged = {**self.defaults, **param_group}
+            _validate_hyperparameters(
+                merged["lr"], merged["rho"], merged["eps"], merged["weight_decay"]
+            )
+        super().add_param_group(param_group)
+
+    def _init_group(
+        self,
+        group: dict[str, Any],
+        params_with_grad: list[Tensor],
+        grads: list[Tensor],
+        square_avgs: list[Tensor],
+        acc_deltas: list[Tensor],
+        state_steps: list[Tensor],
+    ) -> bool:
+        """Collect the group's params that have a grad, creating their state on first use.
+
+        The name and signature are torch's contract: Dynamo runs ``_init_group`` in Python with
+        guards when a user compiles a function that calls :meth:`step`.
+        """
+        has_complex = False
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            if p.grad.is_sparse:
+                raise RuntimeError("Adadelta does not support sparse gradients")
+            has_complex |= torch.is_complex(p)
+            params_with_grad.append(p)
+            grads.append(p.grad)
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = torch.zeros(
+                    (), dtype=_STEP_DTYPE, device=p.device if group["capturable"] else None
+                )
+                state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+            square_avgs.append(state["square_avg"])
+            acc_deltas.append(state["acc_delta"])
+            state_steps.append(state["step"])
+        return has_complex
+
+    @_use_grad_for_differentiable
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:  # type: ignore[override]
+        """Perform a single optimization step.
+
+        Args:
+            closure: a closure that reevaluates the model and returns the loss; it is called
+                once, with gradients enabled.
+        """
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        self._reject_sparse_grads()
+
+        for group in self.param_groups:
+            params: list[Tensor] = []
+            grads: list[Tensor] = []
+            square_avgs: list[Tensor] = []
+            acc_deltas: list[Tensor] = []
+            state_steps: list[Tensor] = []
+            self._init_group(group, params, grads, square_avgs, acc_deltas, state_steps)
+            if not params:
+                continue
+            _increment(state_steps)
+            hp = Hyperparameters.from_group(
+                group["lr"], group["rho"], group["eps"], group["weight_decay"], group["maximize"]
+            )
+            step_tensors(
+                params, grads, square_avgs, acc_deltas, hp, compiled=not group["differentiable"]
+            )
+        return loss
+
+    def _reject_sparse_grads(self) -> None:
+        """Raise torch's error for a sparse grad before any group's state is touched."""
+        if torch.compiler.is_compiling():
+            return
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None and p.grad.is_sparse:
+                    raise RuntimeError("Adadelta does not support sparse gradients")
+
+
+def _increment(state_steps: list[Tensor]) -> None:
+    """Add one to every ``state["step"]``.
+
+    For CPU steps a CPU tensor operand keeps ``_foreach_add_`` from wrapping the scalar 1 into
+    a new tensor once per param (torch.optim does the same).
+    """
+    if not torch.compiler.is_compiling() and state_steps[0].is_cpu:
+        torch._foreach_add_(state_steps, torch.tensor(1.0), alpha=1.0)
+    else:
+        torch._foreach_add_(state_steps, 1)
