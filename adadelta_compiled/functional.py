@@ -66,15 +66,26 @@ def adadelta_update(
     Returns:
         (θ_t, v_t, u_t), each with the dtype of its input.
     """
-    g = torch.where(hp.maximize, -grad, grad)
+    # Arithmetic runs in torch's "opmath" type (float32 for bf16/fp16 params, else the param's
+    # dtype) and rounds to the param's dtype exactly where torch.optim.Adadelta's op-by-op eager
+    # code rounds: at the end of each of its ops. For float32/float64 params rounding is a no-op.
+    dtype = param.dtype
+    opmath = torch.promote_types(dtype, torch.float32)
+
+    def rounded(x: Tensor) -> Tensor:
+        return x.to(dtype).to(opmath)
+
+    theta, g, v, u = (t.to(opmath) for t in (param, grad, square_avg, acc_delta))
+    g = torch.where(hp.maximize, -g, g)
     # torch adds weight decay only when λ != 0; adding 0·θ instead would turn an inf θ into nan.
-    g = torch.where(hp.weight_decay != 0, g + hp.weight_decay * param, g)
-    # Products are ordered as torch's addcmul orders them, (1 - ρ)·a·b, to round alike.
-    v = square_avg * hp.rho + (1 - hp.rho) * g * g
-    std = (v + hp.eps).sqrt()
-    delta = (acc_delta + hp.eps).sqrt() / std * g
-    u = acc_delta * hp.rho + (1 - hp.rho) * delta * delta
-    return param - hp.lr * delta, v, u
+    g = torch.where(hp.weight_decay != 0, rounded(g + hp.weight_decay * theta), g)
+    # Products are ordered as torch's addcmul orders them, (1 - ρ)·a·b.
+    v = rounded(rounded(v * hp.rho) + (1 - hp.rho) * g * g)
+    std = rounded(rounded(v + hp.eps).sqrt())
+    delta = rounded(rounded(rounded(rounded(u + hp.eps).sqrt()) / std) * g)
+    u = rounded(rounded(u * hp.rho) + (1 - hp.rho) * delta * delta)
+    theta = theta - hp.lr * delta
+    return theta.to(dtype), v.to(dtype), u.to(dtype)
 
 
 def adadelta_step_(

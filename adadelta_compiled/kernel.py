@@ -37,10 +37,14 @@ class CompileFallbackWarning(RuntimeWarning):
     """Inductor could not compile the step; it runs eagerly with the same math instead."""
 
 
-# emulate_precision_casts rounds bf16/fp16 intermediates where eager torch rounds them, so
-# low-precision params see the arithmetic precision of torch.optim.Adadelta.
+# emulate_precision_casts keeps the bf16/fp16 roundings the functional core spells out, so
+# low-precision params see the arithmetic precision of torch.optim.Adadelta; division_rounding
+# makes Triton divide correctly rounded, as eager CUDA does, instead of approximately.
 _compiled_step_ = torch.compile(
-    adadelta_step_, fullgraph=True, dynamic=True, options={"emulate_precision_casts": True}
+    adadelta_step_,
+    fullgraph=True,
+    dynamic=True,
+    options={"emulate_precision_casts": True, "eager_numerics.division_rounding": True},
 )
 
 # (device type, dtype) pairs whose compilation failed: they step eagerly without retrying.
@@ -114,12 +118,14 @@ def _run_kernel(flat: tuple[Tensor, ...], hp: Hyperparameters) -> bool:
         if os.environ.get(STRICT_ENV_VAR, "") not in ("", "0"):
             raise
         _failed_to_compile.add(key)
+        cause = getattr(error, "inner_exception", None) or error
+        reason = (str(cause).strip().splitlines() or [""])[0]
         warnings.warn(
             f"adadelta_compiled: Inductor could not compile the step for {key[1]} params on "
-            f"{key[0]} ({type(error).__name__}: {str(error).splitlines()[0]}); stepping them "
-            f"eagerly with the same math. Set {STRICT_ENV_VAR}=1 to raise instead.",
+            f"{key[0]} ({type(cause).__name__}: {reason}); stepping them eagerly with the same "
+            f"math. Set {STRICT_ENV_VAR}=1 to raise instead.",
             CompileFallbackWarning,
-            stacklevel=4,
+            stacklevel=2,
         )
         return False
     return True
