@@ -1,7 +1,9 @@
 """Runs the functional core as one Inductor-generated kernel per tensor.
 
 Compilation strategy: :func:`~adadelta_compiled.functional.adadelta_step_` is compiled once,
-``fullgraph=True``, over 1-D views whose length is an *unbacked* symbolic size. The generated
+``fullgraph=True``, over 1-D aliases whose length is a symbolic size traced "size-obliviously"
+(no special case for lengths 0 and 1; unbacked sizes would serve too, but make Inductor stage
+every intermediate through a temporary buffer, doubling the memory traffic). The generated
 kernel (C++/OpenMP on CPU, Triton on CUDA) therefore serves every tensor of every shape, and the
 hyperparameters arrive as 0-d tensors, so neither a new shape, nor a scheduler changing lr, nor
 rho/eps/weight_decay/maximize changes, nor the growing step count recompile. What does compile a
@@ -22,8 +24,8 @@ import warnings
 from collections.abc import Sequence
 
 import torch
+import torch.fx.experimental._config as fx_config
 from torch import Tensor
-from torch._dynamo.decorators import mark_unbacked
 from torch._dynamo.exc import TorchDynamoException
 
 from .functional import Hyperparameters, adadelta_step_
@@ -47,8 +49,11 @@ _compiled_step_ = torch.compile(
     options={"emulate_precision_casts": True, "eager_numerics.division_rounding": True},
 )
 
-# (device type, dtype) pairs whose compilation failed: they step eagerly without retrying.
-_failed_to_compile: set[tuple[str, torch.dtype]] = set()
+# What selects a graph: the tensors' device and dtype, and the lr tensor's device and dtype.
+_GraphKey = tuple[torch.device, torch.dtype, torch.device, torch.dtype]
+# Keys whose graph exists, and keys whose compilation failed (they step eagerly, no retry).
+_compiled: set[_GraphKey] = set()
+_failed_to_compile: set[_GraphKey] = set()
 
 
 def step_tensors(
@@ -88,11 +93,7 @@ def _flat_views(tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...] | None:
     # detach() makes each a plain alias rather than a view, so Dynamo guards on no base
     # tensor's shape; the alias shares the param's version counter, so autograd still sees
     # the in-place update.
-    flat = tuple(t.as_strided((numel,), (1,)).detach() for t in tensors)
-    for alias in flat:
-        # Unbacked, so sizes 0 and 1 share the graph of every other size.
-        mark_unbacked(alias, 0)
-    return flat
+    return tuple(t.as_strided((numel,), (1,)).detach() for t in tensors)
 
 
 def _is_dense(tensor: Tensor) -> bool:
@@ -109,11 +110,18 @@ def _is_dense(tensor: Tensor) -> bool:
 
 def _run_kernel(flat: tuple[Tensor, ...], hp: Hyperparameters) -> bool:
     """Run the compiled kernel; False if it cannot be compiled for these tensors."""
-    key = (flat[0].device.type, flat[0].dtype)
+    key = (flat[0].device, flat[0].dtype, hp.lr.device, hp.lr.dtype)
     if key in _failed_to_compile:
         return False
     try:
-        _compiled_step_(*flat, hp)
+        if key in _compiled:
+            _compiled_step_(*flat, hp)
+        else:
+            # Only tracing reads this flag, and patching it costs more than a step of a small
+            # tensor, so only a key's first call (the one that may compile) sets it.
+            with fx_config.patch(backed_size_oblivious=True):
+                _compiled_step_(*flat, hp)
+            _compiled.add(key)
     except TorchDynamoException as error:
         if os.environ.get(STRICT_ENV_VAR, "") not in ("", "0"):
             raise
@@ -122,7 +130,7 @@ def _run_kernel(flat: tuple[Tensor, ...], hp: Hyperparameters) -> bool:
         reason = (str(cause).strip().splitlines() or [""])[0]
         warnings.warn(
             f"adadelta_compiled: Inductor could not compile the step for {key[1]} params on "
-            f"{key[0]} ({type(cause).__name__}: {reason}); stepping them eagerly with the same "
+            f"{key[0].type} ({type(cause).__name__}: {reason}); stepping them eagerly with the same "
             f"math. Set {STRICT_ENV_VAR}=1 to raise instead.",
             CompileFallbackWarning,
             stacklevel=2,

@@ -26,7 +26,8 @@ settings.register_profile(
 settings.register_profile(
     "dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+# "ci" unless asked otherwise, e.g. `pytest --hypothesis-profile dev`.
+settings.load_profile("ci")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -25,9 +25,11 @@ def fresh_dynamo() -> Iterator[None]:
     """Forget compiled graphs, so a test can count the ones it causes (recompiling hits the
     on-disk Inductor cache, so this costs about a second)."""
     torch._dynamo.reset()
+    kernel_module._compiled.clear()
     counters.clear()
     yield
     torch._dynamo.reset()
+    kernel_module._compiled.clear()
 
 
 @pytest.fixture
