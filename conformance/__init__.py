@@ -1,0 +1,1 @@
+"""Checks any Adadelta implementation against torch.optim.Adadelta's documented semantics."""

@@ -1,0 +1,1 @@
+"""pytest plugin running the Adadelta conformance suite; inert unless ``--adadelta-impl`` is given."""
