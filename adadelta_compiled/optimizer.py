@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 from torch import Tensor
 from torch.optim.optimizer import Optimizer, ParamsT, _use_grad_for_differentiable
 
+from .checkpoint import check_loadable
 from .functional import Hyperparameters
 from .kernel import step_tensors
 
@@ -32,6 +33,10 @@ def _validate_hyperparameters(
         raise ValueError(f"Invalid epsilon value: {eps}")
     if not 0.0 <= weight_decay:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _validate_group(group: Mapping[str, Any]) -> None:
+    _validate_hyperparameters(group["lr"], group["rho"], group["eps"], group["weight_decay"])
 
 
 class Adadelta(Optimizer):
@@ -125,11 +130,24 @@ class Adadelta(Optimizer):
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a param group, validating its hyperparameters (torch.optim.Adadelta does not)."""
         if isinstance(param_group, dict) and hasattr(self, "defaults"):
-            merged = {**self.defaults, **param_group}
-            _validate_hyperparameters(
-                merged["lr"], merged["rho"], merged["eps"], merged["weight_decay"]
-            )
+            _validate_group({**self.defaults, **param_group})
         super().add_param_group(param_group)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a state dict of this optimizer or of torch.optim.Adadelta.
+
+        Unlike torch, the whole state dict is validated first (group count and sizes, state
+        keys, tensor shapes and types, hyperparameters); an invalid one raises an error naming
+        what is wrong and leaves the optimizer exactly as it was.
+        """
+        check_loadable(state_dict, self.param_groups, _validate_group)
+        state, param_groups = self.state, self.param_groups
+        try:
+            super().load_state_dict(state_dict)
+        except BaseException:
+            # torch replaces state and param_groups wholesale at the end; put the old back.
+            self.__dict__.update(state=state, param_groups=param_groups)
+            raise
 
     def _init_group(
         self,
