@@ -21,9 +21,11 @@ setting the environment variable ``ADADELTA_COMPILED_STRICT=1`` raises the error
 from __future__ import annotations
 
 import os
+import types
 import warnings
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Literal
 
 import torch
 import torch.fx.experimental._config as fx_config
@@ -47,25 +49,39 @@ class CompileFallbackWarning(RuntimeWarning):
     """Inductor could not compile the step; it runs eagerly with the same math instead."""
 
 
-# emulate_precision_casts keeps the bf16/fp16 roundings the functional core spells out, so
-# low-precision params see the arithmetic precision of torch.optim.Adadelta; division_rounding
-# makes Triton divide correctly rounded, as eager CUDA does, instead of approximately.
-# cpp.dynamic_threads always emits an OpenMP loop sized at run time: otherwise Inductor decides
-# serial-vs-parallel once, from the length of whichever tensor happened to compile the kernel,
-# and a kernel first compiled on a small tensor would use one core for every tensor after it.
-_compiled_step_ = torch.compile(
-    adadelta_step_,
-    fullgraph=True,
-    dynamic=True,
-    options={
-        "emulate_precision_casts": True,
-        "eager_numerics.division_rounding": True,
-        "cpp.dynamic_threads": True,
-    },
-)
+# Below this length a CPU kernel runs on one thread (ATen's own grain size): OpenMP threads
+# that went to sleep between steps take milliseconds to wake on a small VM, far more than the
+# work. At or above it, the kernel always has an OpenMP loop sized at run time; otherwise
+# Inductor would decide serial-vs-parallel once, from the length of whichever tensor compiled it.
+PARALLEL_MIN_NUMEL = 32768
 
-# What selects a graph: the tensors' device and dtype, and the lr tensor's device and dtype.
-_GraphKey = tuple[torch.device, torch.dtype, torch.device, torch.dtype]
+
+def _compile_step(name: str, cpu_threads: Literal["one", "all"]) -> Callable[..., None]:
+    """:func:`adadelta_step_` compiled under a code object of its own, so that each variant has
+    its own Dynamo cache (Dynamo caches graphs per code object)."""
+    code = adadelta_step_.__code__.replace(co_name=name)
+    step_ = types.FunctionType(code, adadelta_step_.__globals__, name)
+    threads = {"cpp.threads": 1} if cpu_threads == "one" else {"cpp.dynamic_threads": True}
+    # emulate_precision_casts keeps the bf16/fp16 roundings the functional core spells out, so
+    # low-precision params see torch.optim.Adadelta's arithmetic precision; division_rounding
+    # makes Triton divide correctly rounded, as eager CUDA does, instead of approximately.
+    return torch.compile(
+        step_,
+        fullgraph=True,
+        dynamic=True,
+        options={
+            "emulate_precision_casts": True,
+            "eager_numerics.division_rounding": True,
+            **threads,
+        },
+    )
+
+
+_serial_step_ = _compile_step("adadelta_step_serial_", cpu_threads="one")
+_parallel_step_ = _compile_step("adadelta_step_parallel_", cpu_threads="all")
+
+# What selects a graph: the variant, the tensors' device and dtype, the lr's device and dtype.
+_GraphKey = tuple[bool, torch.device, torch.dtype, torch.device, torch.dtype]
 # Keys whose graph exists, and keys whose compilation failed (they step eagerly, no retry).
 _compiled: set[_GraphKey] = set()
 _failed_to_compile: set[_GraphKey] = set()
@@ -172,17 +188,20 @@ def _is_dense(tensor: Tensor) -> bool:
 
 def _run_kernel(flat: tuple[Tensor, ...], hp: Hyperparameters) -> bool:
     """Run the compiled kernel; False if it cannot be compiled for these tensors."""
-    key = (flat[0].device, flat[0].dtype, hp.lr.device, hp.lr.dtype)
+    param = flat[0]
+    parallel = param.device.type != "cpu" or param.numel() >= PARALLEL_MIN_NUMEL
+    key = (parallel, param.device, param.dtype, hp.lr.device, hp.lr.dtype)
     if key in _failed_to_compile:
         return False
+    compiled_step_ = _parallel_step_ if parallel else _serial_step_
     try:
         if key in _compiled:
-            _compiled_step_(*flat, hp)
+            compiled_step_(*flat, hp)
         else:
             # Only tracing reads this flag, and patching it costs more than a step of a small
             # tensor, so only a key's first call (the one that may compile) sets it.
             with fx_config.patch(backed_size_oblivious=True):
-                _compiled_step_(*flat, hp)
+                compiled_step_(*flat, hp)
             _compiled.add(key)
     except TorchDynamoException as error:
         if os.environ.get(STRICT_ENV_VAR, "") not in ("", "0"):
@@ -191,8 +210,8 @@ def _run_kernel(flat: tuple[Tensor, ...], hp: Hyperparameters) -> bool:
         cause = getattr(error, "inner_exception", None) or error
         reason = (str(cause).strip().splitlines() or [""])[0]
         warnings.warn(
-            f"adadelta_compiled: Inductor could not compile the step for {key[1]} params on "
-            f"{key[0].type} ({type(cause).__name__}: {reason}); stepping them eagerly with the same "
+            f"adadelta_compiled: Inductor could not compile the step for {param.dtype} params on "
+            f"{param.device.type} ({type(cause).__name__}: {reason}); stepping them eagerly with the same "
             f"math. Set {STRICT_ENV_VAR}=1 to raise instead.",
             CompileFallbackWarning,
             stacklevel=2,
