@@ -1,15 +1,16 @@
 """Runs the functional core as Inductor-generated kernels: one call per large tensor, one per
 (device, dtype) for all small tensors together.
 
-Compilation strategy: :func:`~adadelta_compiled.functional.adadelta_step_` is compiled once,
+Compilation strategy: :func:`~adadelta_compiled.functional.adadelta_step_` is compiled,
 ``fullgraph=True``, over 1-D aliases whose length is a symbolic size traced "size-obliviously"
 (no special case for lengths 0 and 1; unbacked sizes would serve too, but make Inductor stage
 every intermediate through a temporary buffer, doubling the memory traffic). The generated
 kernel (C++/OpenMP on CPU, Triton on CUDA) therefore serves every tensor of every shape, and the
 hyperparameters arrive as 0-d tensors, so neither a new shape, nor a scheduler changing lr, nor
 rho/eps/weight_decay/maximize changes, nor the growing step count recompile. What does compile a
-new graph is a new (device, dtype) pair of params and a Tensor lr on an accelerator rather than
-on the CPU; each at most once per process.
+new graph is a new (device, dtype) pair of params, on CPU once for the single-threaded and once
+for the multi-threaded variant (see PARALLEL_MIN_NUMEL), and a Tensor lr on an accelerator
+rather than on the CPU; each at most once per process.
 
 A tensor that cannot be seen as one dense 1-D run of memory shared by param, grad and state
 (e.g. a param that is a strided slice, or a grad with other strides than its param) takes the
