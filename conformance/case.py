@@ -1,0 +1,125 @@
+"""A reproducible optimizer scenario as plain data: params, groups, grads per step, changes.
+
+A :class:`Case` is what hypothesis draws and shrinks. :mod:`conformance.replay` runs it on an
+implementation and on the oracle; :mod:`conformance.snippet` renders it as code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from .spec import OptimizerSpec
+
+__all__ = [
+    "Case",
+    "FillLR",
+    "GroupCase",
+    "ParamCase",
+    "TensorLR",
+    "contiguous_stride",
+    "hyperparameters_per_step",
+    "logical_tensor",
+]
+
+Values = tuple[Any, ...]  # floats, or complex numbers for complex params, in row-major order
+
+
+@dataclass(frozen=True)
+class TensorLR:
+    """A 1-element float32 Tensor ``lr`` of the given shape (``()`` or ``(1,)``)."""
+
+    value: float
+    shape: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class FillLR:
+    """A change that writes a new value into a group's Tensor ``lr`` in place."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class ParamCase:
+    """A leaf param: its size, strides (the memory layout), dtype, values and device (None:
+    the run's device)."""
+
+    shape: tuple[int, ...]
+    stride: tuple[int, ...]
+    dtype: torch.dtype
+    values: Values
+    device: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupCase:
+    """A param group: indices into :attr:`Case.params` and the options it sets itself."""
+
+    params: tuple[int, ...]
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Case:
+    """Params in groups, an optimizer built with ``constructor`` keywords, stepped once per
+    entry of ``grads``. The last ``added_groups`` groups are added with ``add_param_group``
+    right after construction.
+
+    ``grads[t][i]`` is the grad of param ``i`` at step ``t + 1`` (None: ``p.grad = None``).
+    ``changes[t]`` maps a group index to the options assigned in ``param_groups`` just before
+    step ``t + 1`` (a :class:`FillLR` fills the group's Tensor ``lr`` in place instead).
+    """
+
+    params: tuple[ParamCase, ...]
+    groups: tuple[GroupCase, ...]
+    grads: tuple[tuple[Values | None, ...], ...]
+    constructor: Mapping[str, Any] = field(default_factory=dict)
+    changes: tuple[Mapping[int, Mapping[str, Any]], ...] = ()
+    added_groups: int = 0
+
+    @property
+    def steps(self) -> int:
+        return len(self.grads)
+
+    def group_of(self, param: int) -> int:
+        return next(g for g, group in enumerate(self.groups) if param in group.params)
+
+    def changes_before(self, step: int) -> Mapping[int, Mapping[str, Any]]:
+        """The changes applied just before 1-based ``step``."""
+        return self.changes[step - 1] if step - 1 < len(self.changes) else {}
+
+
+def contiguous_stride(shape: Sequence[int]) -> tuple[int, ...]:
+    stride, running = [], 1
+    for size in reversed(shape):
+        stride.append(running)
+        running *= max(size, 1)
+    return tuple(reversed(stride))
+
+
+def logical_tensor(values: Values, shape: tuple[int, ...], dtype: torch.dtype) -> Tensor:
+    """The values as a contiguous float64 (complex128 for complex dtypes) CPU tensor."""
+    wide = torch.complex128 if dtype.is_complex else torch.float64
+    return torch.tensor(values, dtype=wide).reshape(shape)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, TensorLR | FillLR):
+        return value.value
+    return value
+
+
+def hyperparameters_per_step(case: Case, spec: OptimizerSpec) -> list[list[dict[str, Any]]]:
+    """Each group's effective hyperparameters at each step, Tensor lr read as a float."""
+    current = [{**spec.defaults, **case.constructor, **group.options} for group in case.groups]
+    per_step = []
+    for step in range(1, case.steps + 1):
+        for group, options in case.changes_before(step).items():
+            current[group] = {**current[group], **options}
+        per_step.append([{k: _plain(v) for k, v in options.items()} for options in current])
+    return per_step

@@ -1,0 +1,269 @@
+"""The step contract: closure, None and zero grads, grads left alone, zero_grad, sparse grads."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import torch
+from hypothesis import strategies as st
+
+from ..case import Case, GroupCase, logical_tensor
+from ..check import Check
+from ..comparison import OracleComparison
+from ..examples import example_param
+from ..expectations import expect, expect_same_error, expect_trajectory
+from ..failures import CheckSkipped
+from ..oracle import run_oracle
+from ..properties import run_property
+from ..replay import Snapshot, Stepped, as_real64, build_param, snapshot
+from ..snippet import render_script
+from ..spec import OptimizerSpec
+from ..strategies import single_group_case
+from ..subject import Subject
+
+__all__ = ["checks"]
+
+
+def _closure(subject: Subject) -> None:
+    param_case = example_param((2, 3), seed=1)
+    param = build_param(param_case, subject.device).requires_grad_()
+    optimizer = subject.factory([param])
+    calls: list[bool] = []
+    losses: list[torch.Tensor] = []
+
+    def closure() -> torch.Tensor:
+        calls.append(torch.is_grad_enabled())
+        optimizer.zero_grad()
+        loss = (param * param).sum()
+        loss.backward()
+        losses.append(loss)
+        return loss
+
+    snippet = render_script(
+        subject.target,
+        str(subject.device),
+        f"""
+param = torch.tensor({list(param_case.values)!r}, device=DEVICE).reshape(2, 3).requires_grad_()
+optimizer = Optimizer([param])
+calls = []
+def closure():
+    calls.append(torch.is_grad_enabled())
+    optimizer.zero_grad()
+    loss = (param * param).sum()
+    loss.backward()
+    return loss
+with torch.no_grad():
+    returned = optimizer.step(closure)
+print(calls, returned, param)
+param.grad = torch.ones_like(param)
+print(optimizer.step())
+""",
+    )
+    with torch.no_grad():
+        returned = optimizer.step(closure)
+    expect(len(calls) == 1, f"step(closure) called the closure {len(calls)} times, expected once", snippet)
+    expect(
+        calls[0],
+        "step(closure), called under torch.no_grad(), ran the closure with grad disabled: "
+        "expected it to run under torch.enable_grad()",
+        snippet,
+    )
+    expect(
+        returned is losses[0],
+        f"step(closure) returned {returned!r}, expected the closure's loss {losses[0]!r}",
+        snippet,
+    )
+    doubled = tuple(2 * v for v in param_case.values)
+    case = Case((param_case,), (GroupCase((0,)),), ((doubled,),))
+    stepped = Stepped(1, optimizer, [param], [param.grad])
+    problem = OracleComparison(case, subject.spec, run_oracle(case, subject.spec)).mismatch(
+        1, snapshot(stepped, subject.spec)
+    )
+    expect(problem is None, f"the step did not use the grads the closure computed: {problem}", snippet)
+    param.grad = torch.ones_like(param)
+    returned = optimizer.step()
+    expect(returned is None, f"step() without a closure returned {returned!r}, expected None", snippet)
+
+
+def _untouched_when_grad_is_none(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | None]:
+    initial = tuple(
+        as_real64(logical_tensor(p.values, p.shape, p.dtype)) for p in case.params
+    )
+    before = [Snapshot(initial, (None,) * len(initial), (None,) * len(initial))]
+
+    def inspect(stepped: Stepped) -> str | None:
+        now, then = snapshot(stepped, spec), before[0]
+        before[0] = now
+        for i, grad in enumerate(stepped.grads):
+            if grad is not None:
+                continue
+            if not torch.equal(now.params[i], then.params[i]):
+                return f"param {i} had grad None at step {stepped.step}, yet its value changed"
+            kept = then.buffers[i]
+            if kept is not None and any(not torch.equal(now.buffers[i][k], v) for k, v in kept.items()):
+                return f"param {i} had grad None at step {stepped.step}, yet its state changed"
+        return None
+
+    return inspect
+
+
+def _none_grad_skipped(subject: Subject) -> None:
+    def follows_the_oracle(data: st.DataObject) -> None:
+        drawn = single_group_case(data, subject.spec, none_grads=True)
+        case = dataclasses.replace(drawn, grads=tuple((None, *g[1:]) for g in drawn.grads))
+        expect_trajectory(subject, case, inspect=_untouched_when_grad_is_none(subject.spec, case))
+
+    run_property(subject, follows_the_oracle)
+
+
+def _zero_grad_stepped(subject: Subject) -> None:
+    def follows_the_oracle(data: st.DataObject) -> None:
+        drawn = single_group_case(data, subject.spec)
+        zeros = (0.0,) * len(drawn.params[0].values)
+        case = dataclasses.replace(drawn, grads=tuple((zeros, *g[1:]) for g in drawn.grads))
+        expect_trajectory(subject, case)
+
+    run_property(subject, follows_the_oracle)
+
+
+def _grads_left_alone(case: Case) -> Callable[[Stepped], str | None]:
+    def inspect(stepped: Stepped) -> str | None:
+        given = case.grads[stepped.step - 1]
+        for i, (param, grad, values) in enumerate(zip(stepped.params, stepped.grads, given, strict=True)):
+            if param.grad is not grad:
+                return f"step {stepped.step} replaced param {i}'s .grad with another object"
+            if values is None:
+                continue
+            param_case = case.params[i]
+            original = as_real64(logical_tensor(values, param_case.shape, param_case.dtype))
+            if not torch.equal(as_real64(grad), original):
+                return f"step {stepped.step} modified param {i}'s .grad in place"
+        return None
+
+    return inspect
+
+
+def _grads_not_modified(subject: Subject) -> None:
+    def follows_the_oracle(data: st.DataObject) -> None:
+        case = single_group_case(data, subject.spec, none_grads=True)
+        expect_trajectory(subject, case, inspect=_grads_left_alone(case))
+
+    run_property(subject, follows_the_oracle)
+
+
+def _zero_grad(subject: Subject) -> None:
+    snippet = render_script(
+        subject.target,
+        str(subject.device),
+        """
+params = [torch.zeros(2, 3, device=DEVICE, requires_grad=True) for _ in range(3)]
+optimizer = Optimizer(params)
+params[0].grad, params[1].grad = torch.ones(2, 3, device=DEVICE), torch.ones(2, 3, device=DEVICE)
+optimizer.zero_grad()
+print([p.grad for p in params])  # expected: all None
+grads = [torch.ones(2, 3, device=DEVICE), torch.ones(2, 3, device=DEVICE)]
+params[0].grad, params[1].grad = grads
+optimizer.zero_grad(set_to_none=False)
+print([p.grad for p in params], [p.grad is g for p, g in zip(params, grads)])
+""",
+    )
+    params = [torch.zeros(2, 3, device=subject.device, requires_grad=True) for _ in range(3)]
+    optimizer = subject.factory(params)
+    for param in params[:2]:
+        param.grad = torch.ones(2, 3, device=subject.device)
+    optimizer.zero_grad()
+    left = [i for i, p in enumerate(params) if p.grad is not None]
+    expect(not left, f"zero_grad() left .grad of params {left} set, expected None", snippet)
+    grads = [torch.ones(2, 3, device=subject.device) for _ in range(2)]
+    for param, grad in zip(params, grads, strict=False):
+        param.grad = grad
+    optimizer.zero_grad(set_to_none=False)
+    for i, param in enumerate(params[:2]):
+        expect(
+            param.grad is grads[i],
+            f"zero_grad(set_to_none=False) replaced param {i}'s .grad, expected it zeroed in place",
+            snippet,
+        )
+        expect(
+            not bool(param.grad.any()),
+            f"zero_grad(set_to_none=False) left param {i}'s .grad = {param.grad}, expected zeros",
+            snippet,
+        )
+    expect(
+        params[2].grad is None,
+        f"zero_grad(set_to_none=False) created a .grad for a param that had none: {params[2].grad}",
+        snippet,
+    )
+
+
+def _sparse_grad_error(subject: Subject) -> None:
+    if subject.spec.sparse_gradients:
+        raise CheckSkipped(f"{subject.spec.name} supports sparse gradients")
+
+    def attempt(factory: Callable[..., torch.optim.Optimizer]) -> None:
+        param = torch.zeros(3, device=subject.device, requires_grad=True)
+        optimizer = factory([param])
+        param.grad = torch.sparse_coo_tensor(
+            [[0, 2]], [1.0, -1.0], (3,), device=subject.device, check_invariants=True
+        )
+        optimizer.step()
+
+    snippet = render_script(
+        subject.target,
+        str(subject.device),
+        """
+param = torch.zeros(3, device=DEVICE, requires_grad=True)
+optimizer = Optimizer([param])
+param.grad = torch.sparse_coo_tensor([[0, 2]], [1.0, -1.0], (3,), device=DEVICE, check_invariants=True)
+optimizer.step()
+""",
+    )
+    expect_same_error(
+        lambda: attempt(subject.spec.reference),
+        lambda: attempt(subject.factory),
+        "stepping a param whose grad is sparse",
+        snippet,
+    )
+
+
+def checks(spec: OptimizerSpec) -> list[Check]:
+    return [
+        Check(
+            "closure",
+            "step(closure) calls the closure exactly once, under torch.enable_grad() even when "
+            "step is called under torch.no_grad(), steps with the grads it computed and returns "
+            "its loss; step() without a closure returns None",
+            _closure,
+        ),
+        Check(
+            "none_grad_skipped",
+            "a param whose .grad is None is skipped: its value and state stay untouched, and "
+            "no state is created for it",
+            _none_grad_skipped,
+        ),
+        Check(
+            "zero_grad_stepped",
+            "a param whose grad is zero is stepped like any other: its state is created, its "
+            "step counter advances and its values follow the algorithm",
+            _zero_grad_stepped,
+        ),
+        Check(
+            "grads_not_modified",
+            "step() neither modifies nor replaces any param's .grad (maximize and weight decay "
+            "included)",
+            _grads_not_modified,
+        ),
+        Check(
+            "zero_grad",
+            "zero_grad() sets every .grad to None; zero_grad(set_to_none=False) zeroes them in "
+            "place and leaves None grads None",
+            _zero_grad,
+        ),
+        Check(
+            "sparse_grad_error",
+            f"unless sparse gradients are supported, a sparse grad makes step() raise the "
+            f"exception {spec.reference_name} raises, with its message",
+            _sparse_grad_error,
+        ),
+    ]

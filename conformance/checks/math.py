@@ -1,0 +1,144 @@
+"""The update math against the float64 oracle: the spec's scenarios, Tensor lr, dtypes, complex
+params and memory layouts. All property-based."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import torch
+from hypothesis import strategies as st
+
+from ..case import Case, FillLR, TensorLR
+from ..check import Check
+from ..expectations import expect_trajectory
+from ..failures import CheckSkipped
+from ..layout import expected_state_stride, same_layout
+from ..properties import run_property
+from ..replay import Stepped
+from ..spec import MathScenario, OptimizerSpec
+from ..strategies import ALL_LAYOUTS, single_group_case
+from ..subject import Subject
+
+__all__ = ["checks"]
+
+
+def _scenario(scenario: MathScenario) -> Check:
+    def run(subject: Subject) -> None:
+        def follows_the_oracle(data: st.DataObject) -> None:
+            case = single_group_case(data, subject.spec, overrides=scenario.hyperparameters)
+            expect_trajectory(subject, case)
+
+        run_property(subject, follows_the_oracle)
+
+    return Check(scenario.name, scenario.rule, run)
+
+
+def _tensor_lr(subject: Subject) -> None:
+    if not subject.spec.tensor_lr:
+        raise CheckSkipped(f"{subject.spec.name} takes no Tensor lr")
+
+    def follows_the_oracle(data: st.DataObject) -> None:
+        case = single_group_case(data, subject.spec)
+        lr = subject.spec.hyperparameter_space(case.params[0].dtype)["lr"]
+        shape = data.draw(st.sampled_from([(), (1,)]), label="Tensor lr shape")
+        first = data.draw(lr, label="Tensor lr")
+        fills = [
+            data.draw(st.one_of(st.none(), lr), label=f"lr.fill_ before step {step}")
+            for step in range(2, case.steps + 1)
+        ]
+        changes = ({}, *({0: {"lr": FillLR(v)}} if v is not None else {} for v in fills))
+        constructor = {**case.constructor, "lr": TensorLR(first, shape)}
+        expect_trajectory(subject, dataclasses.replace(case, constructor=constructor, changes=changes))
+
+    run_property(subject, follows_the_oracle)
+
+
+def _state_dtype(spec: OptimizerSpec) -> Callable[[Stepped], str | None]:
+    def inspect(stepped: Stepped) -> str | None:
+        for i, param in enumerate(stepped.params):
+            state = stepped.optimizer.state.get(param) or {}
+            for key in spec.buffers:
+                if key in state and state[key].dtype != param.dtype:
+                    return f"param {i} is {param.dtype} but its state[{key!r}] is {state[key].dtype}"
+        return None
+
+    return inspect
+
+
+def _dtypes(subject: Subject) -> None:
+    def follows_the_oracle(data: st.DataObject) -> None:
+        dtypes = (torch.bfloat16, torch.float16, torch.float64)
+        case = single_group_case(data, subject.spec, dtypes=dtypes)
+        expect_trajectory(subject, case, inspect=_state_dtype(subject.spec))
+
+    run_property(subject, follows_the_oracle)
+
+
+def _complex_params(subject: Subject) -> None:
+    def follows_the_oracle(data: st.DataObject) -> None:
+        dtypes = (torch.complex64, torch.float32)
+        case = single_group_case(data, subject.spec, dtypes=dtypes, mixed_dtypes=True)
+        expect_trajectory(subject, case, inspect=_state_dtype(subject.spec))
+
+    run_property(subject, follows_the_oracle)
+
+
+def _layouts_kept(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | None]:
+    def inspect(stepped: Stepped) -> str | None:
+        for i, (param, param_case) in enumerate(zip(stepped.params, case.params, strict=True)):
+            if not same_layout(param.shape, param.stride(), param_case.stride):
+                return (
+                    f"param {i} now has strides {param.stride()}, but was created with "
+                    f"{param_case.stride}: params must be updated in place"
+                )
+            expected = expected_state_stride(param)
+            state = stepped.optimizer.state.get(param) or {}
+            for key in spec.buffers:
+                if key in state and not same_layout(param.shape, state[key].stride(), expected):
+                    return (
+                        f"param {i} (shape {tuple(param.shape)}, strides {param.stride()}): "
+                        f"state[{key!r}] has strides {state[key].stride()}, expected {expected} "
+                        "(those of torch.zeros_like(param, memory_format=torch.preserve_format))"
+                    )
+        return None
+
+    return inspect
+
+
+def _memory_layouts(subject: Subject) -> None:
+    def follows_the_oracle(data: st.DataObject) -> None:
+        case = single_group_case(data, subject.spec, dtypes=(torch.float32,), layouts=ALL_LAYOUTS)
+        expect_trajectory(subject, case, inspect=_layouts_kept(subject.spec, case))
+
+    run_property(subject, follows_the_oracle)
+
+
+def checks(spec: OptimizerSpec) -> list[Check]:
+    return [
+        *(_scenario(scenario) for scenario in spec.scenarios),
+        Check(
+            "tensor_lr",
+            "lr may be a 1-element Tensor; each step uses its current value, so filling it in "
+            "place between steps takes effect at the next step",
+            _tensor_lr,
+        ),
+        Check(
+            "dtypes",
+            "bf16, fp16 and fp64 params are stepped in their own dtype: the state has the "
+            "param's dtype and values follow the algorithm within that dtype's rounding",
+            _dtypes,
+        ),
+        Check(
+            "complex_params",
+            "complex params are stepped as torch.view_as_real(param): real and imaginary parts "
+            "independently; their state is complex like the param",
+            _complex_params,
+        ),
+        Check(
+            "memory_layouts",
+            "0-d, empty, non-contiguous and channels_last params are stepped in place; their "
+            "state keeps the param's memory format (torch.preserve_format)",
+            _memory_layouts,
+        ),
+    ]

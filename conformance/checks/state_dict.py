@@ -1,0 +1,167 @@
+"""state_dict and load_state_dict: round trips, serialization, checkpoints shared with the
+reference, validation, restored hyperparameters."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from ..case import Case
+from ..check import Check
+from ..examples import example_case, example_param
+from ..expectations import expect_same_error, expect_trajectory
+from ..replay import Relay
+from ..snippet import render_script
+from ..spec import OptimizerSpec
+from ..subject import Subject
+from ..target import Target, resolve
+from .param_groups import options_are
+
+__all__ = ["checks"]
+
+# Two steps before the hand-over build up state; two after show it was carried over.
+_HANDOVER_AFTER = 2
+
+
+def _case(spec: OptimizerSpec) -> Case:
+    params = [example_param((2, 3), seed=1), example_param((3,), seed=2)]
+    return example_case(params, steps=2 * _HANDOVER_AFTER, constructor=spec.example_hyperparameters)
+
+
+def _reference(spec: OptimizerSpec) -> Target:
+    return resolve(spec.reference_name, qualified=True)
+
+
+def _through_torch_save(state_dict: dict[str, Any]) -> dict[str, Any]:
+    buffer = io.BytesIO()
+    torch.save(state_dict, buffer)
+    buffer.seek(0)
+    return torch.load(buffer, weights_only=True)
+
+
+_THROUGH_TORCH_SAVE = """\
+buffer = io.BytesIO()
+torch.save(optimizer.state_dict(), buffer)
+buffer.seek(0)
+state_dict = torch.load(buffer, weights_only=True)"""
+
+
+def _roundtrip(subject: Subject) -> None:
+    relay = Relay(_HANDOVER_AFTER, subject.target)
+    expect_trajectory(subject, _case(subject.spec), relay=relay)
+
+
+def _serialization(subject: Subject) -> None:
+    relay = Relay(_HANDOVER_AFTER, subject.target, _through_torch_save, _THROUGH_TORCH_SAVE)
+    expect_trajectory(subject, _case(subject.spec), relay=relay)
+
+
+def _cross_load_from_reference(subject: Subject) -> None:
+    relay = Relay(_HANDOVER_AFTER, subject.target)
+    reference = _reference(subject.spec)
+    expect_trajectory(subject, _case(subject.spec), start=reference, relay=relay)
+
+
+def _cross_load_to_reference(subject: Subject) -> None:
+    relay = Relay(_HANDOVER_AFTER, _reference(subject.spec))
+    expect_trajectory(subject, _case(subject.spec), relay=relay)
+
+
+def _restores_hyperparameters(subject: Subject) -> None:
+    spec = subject.spec
+    relay = Relay(_HANDOVER_AFTER, subject.target, constructor=spec.other_hyperparameters)
+    inspect = options_are(spec, {0: spec.example_hyperparameters})
+    expect_trajectory(subject, _case(spec), relay=relay, inspect=inspect)
+
+
+def _load_into(
+    factory: Callable[..., torch.optim.Optimizer], saved: list[int], loading: list[int], device: torch.device
+) -> None:
+    def groups(sizes: list[int]) -> list[dict[str, Any]]:
+        return [
+            {"params": [torch.zeros(2, device=device, requires_grad=True) for _ in range(size)]}
+            for size in sizes
+        ]
+
+    source = factory(groups(saved))
+    for group in source.param_groups:
+        for param in group["params"]:
+            param.grad = torch.ones_like(param)
+    source.step()
+    factory(groups(loading)).load_state_dict(source.state_dict())
+
+
+def _load_state_dict_validation(subject: Subject) -> None:
+    situations = {
+        "loading a state dict of 2 param groups into an optimizer with 1": ([2, 1], [3]),
+        "loading a state dict whose groups hold 2 and 1 params into groups of 1 and 2": (
+            [2, 1],
+            [1, 2],
+        ),
+    }
+    for situation, (saved, loading) in situations.items():
+        snippet = render_script(
+            subject.target,
+            str(subject.device),
+            f"""
+def groups(sizes):
+    return [{{"params": [torch.zeros(2, device=DEVICE, requires_grad=True) for _ in range(n)]}} for n in sizes]
+source = Optimizer(groups({saved!r}))
+for group in source.param_groups:
+    for param in group["params"]:
+        param.grad = torch.ones_like(param)
+source.step()
+Optimizer(groups({loading!r})).load_state_dict(source.state_dict())
+""",
+        )
+        expect_same_error(
+            lambda: _load_into(subject.spec.reference, saved, loading, subject.device),
+            lambda: _load_into(subject.factory, saved, loading, subject.device),
+            situation,
+            snippet,
+        )
+
+
+def checks(spec: OptimizerSpec) -> list[Check]:
+    reference = spec.reference_name
+    return [
+        Check(
+            "state_dict_roundtrip",
+            "loading state_dict() into a fresh optimizer over the same params continues the "
+            "same trajectory",
+            _roundtrip,
+        ),
+        Check(
+            "state_dict_serialization",
+            "state_dict() survives torch.save / torch.load(weights_only=True), and loading it "
+            "continues the same trajectory",
+            _serialization,
+        ),
+        Check(
+            "cross_load_from_reference",
+            f"a state_dict of {reference} loads into the implementation, which continues the "
+            "trajectory",
+            _cross_load_from_reference,
+        ),
+        Check(
+            "cross_load_to_reference",
+            f"the implementation's state_dict loads into {reference}, which continues the "
+            "trajectory",
+            _cross_load_to_reference,
+        ),
+        Check(
+            "load_state_dict_validation",
+            f"load_state_dict rejects a state dict whose param groups do not match (number of "
+            f"groups, or params per group) with the exception {reference} raises",
+            _load_state_dict_validation,
+        ),
+        Check(
+            "load_state_dict_restores_hyperparameters",
+            "load_state_dict restores every group's hyperparameters from the state dict, "
+            "replacing those the optimizer was constructed with",
+            _restores_hyperparameters,
+        ),
+    ]

@@ -1,0 +1,103 @@
+"""The constructor: documented defaults and positional order, and validation of arguments."""
+
+from __future__ import annotations
+
+import torch
+
+from ..check import Check
+from ..expectations import expect, outcome_of
+from ..failures import CheckFailure
+from ..snippet import render_script
+from ..spec import OptimizerSpec
+from ..subject import Subject
+
+__all__ = ["checks"]
+
+
+def _constructor_defaults(subject: Subject) -> None:
+    spec = subject.spec
+    example = [spec.example_hyperparameters[key] for key in spec.positional]
+    snippet = render_script(
+        subject.target,
+        str(subject.device),
+        f"""
+param = torch.zeros(3, device=DEVICE, requires_grad=True)
+print(Optimizer([param]).param_groups[0])  # expected: {dict(spec.defaults)!r}
+print(Optimizer([param], *{example!r}).param_groups[0])  # in order: {list(spec.positional)!r}
+""",
+    )
+    param = torch.zeros(3, device=subject.device, requires_grad=True)
+    cases = {
+        "constructed with defaults": (subject.factory([param]), dict(spec.defaults)),
+        f"constructed with positional {', '.join(spec.positional)} = {example}": (
+            subject.factory([param], *example),
+            dict(zip(spec.positional, example, strict=True)),
+        ),
+    }
+    for how, (optimizer, expected) in cases.items():
+        group = optimizer.param_groups[0]
+        for key, value in expected.items():
+            actual = group.get(key, "<missing>")
+            expect(
+                key in group and bool(actual == value),
+                f"{how}: param_groups[0][{key!r}] is {actual!r}, expected {value!r}",
+                snippet,
+            )
+
+
+def _params(subject: Subject) -> list[torch.Tensor]:
+    return [torch.zeros(3, device=subject.device, requires_grad=True)]
+
+
+def _constructor_validation(subject: Subject) -> None:
+    spec = subject.spec
+    problems = []
+    for invalid in spec.invalid_arguments:
+        arguments = invalid.build()
+        expected = outcome_of(lambda: spec.reference(_params(subject), **arguments))
+        actual = outcome_of(lambda: subject.factory(_params(subject), **arguments))
+        if expected is None:
+            raise AssertionError(f"{spec.reference_name} accepts {invalid.description}: stale spec")
+        if type(actual) is not type(expected) or str(actual) != str(expected):
+            got = "nothing raised" if actual is None else f"{type(actual).__name__}({str(actual)!r})"
+            problems.append(
+                f"{invalid.description} {arguments!r}: expected "
+                f"{type(expected).__name__}({str(expected)!r}), {got}"
+            )
+    for arguments in spec.boundary_arguments:
+        error = outcome_of(lambda: subject.factory(_params(subject), **arguments))
+        if error is not None:
+            problems.append(f"valid {arguments!r}: raised {type(error).__name__}({str(error)!r})")
+    if problems:
+        invalid_calls = "\n".join(
+            f"Optimizer([param], **{invalid.build()!r})  # {invalid.description}"
+            for invalid in spec.invalid_arguments
+        )
+        snippet = render_script(
+            subject.target,
+            str(subject.device),
+            "param = torch.zeros(3, device=DEVICE, requires_grad=True)\n"
+            "# each line on its own:\n" + invalid_calls,
+        )
+        raise CheckFailure(
+            "the constructor does not validate as documented:\n  " + "\n  ".join(problems), snippet
+        )
+
+
+def checks(spec: OptimizerSpec) -> list[Check]:
+    defaults = ", ".join(f"{k}={v!r}" for k, v in spec.defaults.items())
+    return [
+        Check(
+            "constructor_defaults",
+            f"the constructor's defaults are {defaults}; positional arguments after params "
+            f"are {', '.join(spec.positional)}, in that order",
+            _constructor_defaults,
+        ),
+        Check(
+            "constructor_validation",
+            f"invalid arguments ({'; '.join(i.description for i in spec.invalid_arguments)}) "
+            f"raise the exception {spec.reference_name} raises, with the same message; "
+            "extreme valid values are accepted",
+            _constructor_validation,
+        ),
+    ]

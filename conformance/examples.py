@@ -1,0 +1,64 @@
+"""Deterministic example cases, for the checks that need one good example rather than many."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+
+from .case import Case, GroupCase, ParamCase, Values, contiguous_stride
+from .strategies import round_to
+
+__all__ = ["example_case", "example_param", "example_values"]
+
+
+def example_values(shape: Sequence[int], dtype: torch.dtype, seed: int) -> Values:
+    """Varied values in about [-3, 3] with 3 decimals, exactly representable in ``dtype``."""
+    generator = torch.Generator().manual_seed(seed)
+    real = dtype.to_real() if dtype.is_complex else dtype
+    count = math.prod(shape) * (2 if dtype.is_complex else 1)
+    numbers = [round_to(real, round(float(x), 3)) for x in torch.randn(count, generator=generator)]
+    if dtype.is_complex:
+        return tuple(complex(a, b) for a, b in zip(numbers[::2], numbers[1::2], strict=True))
+    return tuple(numbers)
+
+
+def example_param(
+    shape: Sequence[int], dtype: torch.dtype = torch.float32, seed: int = 0, device: str | None = None
+) -> ParamCase:
+    """A contiguous param with :func:`example_values`."""
+    shape = tuple(shape)
+    return ParamCase(shape, contiguous_stride(shape), dtype, example_values(shape, dtype, seed), device)
+
+
+def example_case(
+    params: Sequence[ParamCase],
+    steps: int,
+    constructor: Mapping[str, Any] | None = None,
+    *,
+    groups: Sequence[Sequence[int]] | None = None,
+    group_options: Sequence[Mapping[str, Any]] | None = None,
+    added_groups: int = 0,
+    none_grads: Mapping[int, Sequence[int]] | None = None,
+) -> Case:
+    """A case with example grads at every step, except ``none_grads`` (step -> param indices)
+    where the grad is None. By default all params form one group."""
+    group_params = groups if groups is not None else [range(len(params))]
+    options = group_options if group_options is not None else [{}] * len(group_params)
+    skipped = none_grads or {}
+    step_grads = tuple(
+        tuple(
+            None if i in skipped.get(step, ()) else example_values(p.shape, p.dtype, 1000 * step + i)
+            for i, p in enumerate(params)
+        )
+        for step in range(1, steps + 1)
+    )
+    return Case(
+        tuple(params),
+        tuple(GroupCase(tuple(g), dict(o)) for g, o in zip(group_params, options, strict=True)),
+        step_grads,
+        dict(constructor or {}),
+        added_groups=added_groups,
+    )

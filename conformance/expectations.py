@@ -1,0 +1,90 @@
+"""Assertions checks are written with; each raises a :class:`CheckFailure` that explains itself."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from .case import Case
+from .comparison import OracleComparison
+from .failures import CheckFailure
+from .oracle import run_oracle
+from .replay import Relay, Stepped, snapshot, stepping
+from .snippet import render_case
+from .subject import Subject
+from .target import Target
+
+__all__ = ["expect", "expect_same_error", "expect_trajectory", "outcome_of"]
+
+Inspection = Callable[[Stepped], str | None]
+
+
+def expect(condition: bool, problem: str, snippet: str | None = None) -> None:
+    if not condition:
+        raise CheckFailure(problem, snippet)
+
+
+def _raised(error: BaseException) -> str:
+    frame = traceback.extract_tb(error.__traceback__)[-1]
+    return f"raised {type(error).__name__}: {error} (at {frame.filename}:{frame.lineno})"
+
+
+def outcome_of(call: Callable[[], Any]) -> BaseException | None:
+    """The exception ``call`` raises, or None."""
+    try:
+        call()
+    except Exception as error:
+        return error
+    return None
+
+
+def expect_same_error(
+    reference: Callable[[], Any], implementation: Callable[[], Any], situation: str, snippet: str
+) -> None:
+    """The implementation raises exactly what the reference raises (type and message)."""
+    expected, actual = outcome_of(reference), outcome_of(implementation)
+    if expected is None:
+        raise AssertionError(f"the reference raised nothing when {situation}; the spec is stale")
+    if actual is None:
+        raise CheckFailure(
+            f"when {situation}: expected {type(expected).__name__}({str(expected)!r}), "
+            "nothing was raised",
+            snippet,
+        )
+    if type(actual) is not type(expected) or str(actual) != str(expected):
+        raise CheckFailure(
+            f"when {situation}: expected {type(expected).__name__}({str(expected)!r}), "
+            f"got {type(actual).__name__}({str(actual)!r})",
+            snippet,
+        )
+
+
+def expect_trajectory(
+    subject: Subject,
+    case: Case,
+    *,
+    start: Target | None = None,
+    relay: Relay | None = None,
+    inspect: Inspection | None = None,
+) -> None:
+    """Step ``case`` on ``start`` (default: the implementation), handing over per ``relay``.
+    After every step the params and state must match the oracle within tolerance, and
+    ``inspect`` (if given) must find no problem."""
+    first = subject.target if start is None else start
+    snippet = render_case(case, first, str(subject.device), relay)
+    comparison = OracleComparison(case, subject.spec, run_oracle(case, subject.spec))
+    steps = stepping(case, first.factory, subject.device, relay)
+    for step in range(1, case.steps + 1):
+        try:
+            stepped = next(steps)
+        except Exception as error:
+            raise CheckFailure(
+                f"during step {step} (which includes building the optimizer, changing "
+                f"param_groups and handing over state), the implementation {_raised(error)}",
+                snippet,
+            ) from error
+        problem = comparison.mismatch(step, snapshot(stepped, subject.spec))
+        if problem is None and inspect is not None:
+            problem = inspect(stepped)
+        expect(problem is None, str(problem), snippet)

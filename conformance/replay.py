@@ -1,0 +1,179 @@
+"""Run a :class:`Case` on an implementation, or on the spec's float64 oracle, step by step."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.optim import Optimizer
+
+from .case import Case, FillLR, ParamCase, TensorLR, logical_tensor
+from .spec import OptimizerSpec
+from .target import Target
+
+__all__ = [
+    "Factory",
+    "Relay",
+    "Snapshot",
+    "Stepped",
+    "as_real64",
+    "build_param",
+    "deep_copy",
+    "snapshot",
+    "stepping",
+]
+
+Factory = Callable[..., Optimizer]
+StateDictTransfer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def deep_copy(state_dict: dict[str, Any]) -> dict[str, Any]:
+    """A state dict sharing nothing with the optimizer, as if it had been saved and loaded."""
+    return copy.deepcopy(state_dict)
+
+
+@dataclass(frozen=True)
+class Relay:
+    """Hand the run over after ``after_step`` steps, as resuming from a checkpoint would.
+
+    ``target`` builds a fresh optimizer as the case built the first one (with ``constructor``
+    keywords instead, if given), over fresh params holding the current values. It loads the
+    running optimizer's ``state_dict()`` passed through ``transfer`` and takes the remaining
+    steps. ``transfer_code`` is the same hand-over as a statement, for snippets.
+    """
+
+    after_step: int
+    target: Target
+    transfer: StateDictTransfer = deep_copy
+    transfer_code: str = "state_dict = copy.deepcopy(optimizer.state_dict())"
+    constructor: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Values after a step, as float64 CPU tensors (complex viewed as real).
+
+    ``buffers[i]`` is None when param ``i`` has no state; a buffer missing from the state is
+    absent from its mapping. ``steps[i]`` is the step counter (None: no state or no counter).
+    """
+
+    params: tuple[Tensor, ...]
+    buffers: tuple[Mapping[str, Tensor] | None, ...]
+    steps: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
+class Stepped:
+    """The live objects right after 1-based ``step``."""
+
+    step: int
+    optimizer: Optimizer
+    params: list[Tensor]
+    grads: list[Tensor | None]
+
+
+def as_real64(tensor: Tensor) -> Tensor:
+    """A float64 CPU copy, complex tensors viewed as real (the view torch steps them in)."""
+    tensor = tensor.detach().cpu()
+    if tensor.is_complex():
+        tensor = torch.view_as_real(tensor.resolve_conj())
+    return tensor.to(torch.float64)
+
+
+def build_param(param: ParamCase, device: torch.device, values: Any = None) -> Tensor:
+    """A leaf tensor with the case's size, strides, dtype and values (or ``values`` instead),
+    on the param's own device if it names one."""
+    logical = logical_tensor(param.values if values is None else values, param.shape, param.dtype)
+    where = device if param.device is None else torch.device(param.device)
+    tensor = torch.empty_strided(param.shape, param.stride, dtype=param.dtype, device=where)
+    return tensor.copy_(logical)
+
+
+def _option(value: Any) -> Any:
+    if isinstance(value, TensorLR):
+        return torch.tensor(value.value).reshape(value.shape)
+    return value
+
+
+def _group(case: Case, index: int, params: list[Tensor]) -> dict[str, Any]:
+    group = case.groups[index]
+    options = {k: _option(v) for k, v in group.options.items()}
+    return {"params": [params[i] for i in group.params], **options}
+
+
+def _build(
+    case: Case, factory: Factory, device: torch.device, constructor: Mapping[str, Any] | None = None
+) -> tuple[Optimizer, list[Tensor]]:
+    params = [build_param(p, device).requires_grad_() for p in case.params]
+    given = len(case.groups) - case.added_groups
+    keywords = case.constructor if constructor is None else constructor
+    optimizer = factory(
+        [_group(case, g, params) for g in range(given)],
+        **{k: _option(v) for k, v in keywords.items()},
+    )
+    for g in range(given, len(case.groups)):
+        optimizer.add_param_group(_group(case, g, params))
+    return optimizer, params
+
+
+def _apply_changes(optimizer: Optimizer, changes: Mapping[int, Mapping[str, Any]]) -> None:
+    for group, options in changes.items():
+        for key, value in options.items():
+            if isinstance(value, FillLR):
+                optimizer.param_groups[group][key].fill_(value.value)
+            else:
+                optimizer.param_groups[group][key] = _option(value)
+
+
+def _set_grads(case: Case, step: int, params: list[Tensor]) -> list[Tensor | None]:
+    grads = []
+    for param_case, param, values in zip(case.params, params, case.grads[step - 1], strict=True):
+        param.grad = None if values is None else build_param(param_case, param.device, values)
+        grads.append(param.grad)
+    return grads
+
+
+def _relay(
+    relay: Relay, case: Case, device: torch.device, optimizer: Optimizer, params: list[Tensor]
+) -> tuple[Optimizer, list[Tensor]]:
+    state_dict = relay.transfer(optimizer.state_dict())
+    successor, fresh = _build(case, relay.target.factory, device, relay.constructor)
+    with torch.no_grad():
+        for fresh_param, param in zip(fresh, params, strict=True):
+            fresh_param.copy_(param)
+    successor.load_state_dict(state_dict)
+    return successor, fresh
+
+
+def stepping(
+    case: Case, factory: Factory, device: torch.device, relay: Relay | None = None
+) -> Iterator[Stepped]:
+    """Build the case's optimizer and take its steps, yielding after each one."""
+    optimizer, params = _build(case, factory, device)
+    for step in range(1, case.steps + 1):
+        if relay is not None and step == relay.after_step + 1:
+            optimizer, params = _relay(relay, case, device, optimizer, params)
+        _apply_changes(optimizer, case.changes_before(step))
+        grads = _set_grads(case, step, params)
+        optimizer.step()
+        yield Stepped(step, optimizer, params, grads)
+
+
+def snapshot(stepped: Stepped, spec: OptimizerSpec) -> Snapshot:
+    """The param and state values an implementation holds after a step."""
+    buffers: list[Mapping[str, Tensor] | None] = []
+    steps: list[float | None] = []
+    for param in stepped.params:
+        state = stepped.optimizer.state.get(param)
+        if not state:
+            buffers.append(None)
+            steps.append(None)
+            continue
+        buffers.append({k: as_real64(state[k]) for k in spec.buffers if k in state})
+        counter = state.get(spec.step_key) if spec.step_key is not None else None
+        steps.append(None if counter is None else float(counter))
+    return Snapshot(tuple(as_real64(p) for p in stepped.params), tuple(buffers), tuple(steps))

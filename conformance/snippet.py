@@ -1,0 +1,96 @@
+"""Render a :class:`Case` as a short, copy-pasteable script that replays it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .case import Case, FillLR, ParamCase, TensorLR
+from .replay import Relay
+from .target import Target
+
+__all__ = ["render_case", "render_script"]
+
+_MAKE = '''\
+def make(values, shape, stride, dtype, device=DEVICE):
+    wide = torch.complex128 if dtype.is_complex else torch.float64
+    exact = torch.tensor(values, dtype=wide).reshape(shape)
+    return torch.empty_strided(shape, stride, dtype=dtype, device=device).copy_(exact)
+'''
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, TensorLR):
+        data = [value.value] if value.shape else value.value
+        return f"torch.tensor({data!r})"
+    return repr(value)
+
+
+def _group(case: Case, index: int) -> str:
+    group = case.groups[index]
+    params = ", ".join(f"params[{i}]" for i in group.params)
+    options = "".join(f", {key!r}: {_value(value)}" for key, value in group.options.items())
+    return f"{{'params': [{params}]{options}}}"
+
+
+def _build(expression: str, case: Case, constructor: Mapping[str, Any] | None) -> list[str]:
+    given = len(case.groups) - case.added_groups
+    groups = ", ".join(_group(case, g) for g in range(given))
+    keywords = case.constructor if constructor is None else constructor
+    arguments = "".join(f", {key}={_value(value)}" for key, value in keywords.items())
+    lines = [f"optimizer = {expression}([{groups}]{arguments})"]
+    lines += [f"optimizer.add_param_group({_group(case, g)})" for g in range(given, len(case.groups))]
+    return lines
+
+
+def _make(param: ParamCase, values: Any) -> str:
+    device = "" if param.device is None else f", device={param.device!r}"
+    return f"make({list(values)!r}, {param.shape!r}, {param.stride!r}, {param.dtype}{device})"
+
+
+def _changes(case: Case, step: int) -> list[str]:
+    lines = []
+    for group, options in case.changes_before(step).items():
+        for key, value in options.items():
+            option = f"optimizer.param_groups[{group}][{key!r}]"
+            if isinstance(value, FillLR):
+                lines.append(f"{option}.fill_({value.value!r})")
+            else:
+                lines.append(f"{option} = {_value(value)}")
+    return lines
+
+
+def render_case(case: Case, target: Target, device: str, relay: Relay | None = None) -> str:
+    """A script replaying ``case`` on ``target``, handed over to ``relay.target`` if relayed."""
+    imports = ["import torch", target.imports]
+    if relay is not None:
+        imports = ["import copy", "import io", *imports, relay.target.imports]
+    lines = list(dict.fromkeys(imports)) + ["", f"DEVICE = {device!r}", "", _MAKE]
+    lines += [
+        f"p{i} = {_make(param, param.values)}.requires_grad_()" for i, param in enumerate(case.params)
+    ]
+    lines.append("params = [" + ", ".join(f"p{i}" for i in range(len(case.params))) + "]")
+    lines += _build(target.expression, case, None)
+    for step in range(1, case.steps + 1):
+        lines.append(f"# step {step}")
+        if relay is not None and step == relay.after_step + 1:
+            lines += [
+                relay.transfer_code,
+                "params = [p.detach().clone().requires_grad_() for p in params]",
+                *_build(relay.target.expression, case, relay.constructor),
+                "optimizer.load_state_dict(state_dict)",
+            ]
+        lines += _changes(case, step)
+        for i, (param, values) in enumerate(zip(case.params, case.grads[step - 1], strict=True)):
+            grad = "None" if values is None else _make(param, values)
+            lines.append(f"params[{i}].grad = {grad}")
+        lines.append("optimizer.step()")
+    lines += ["for i, p in enumerate(params):", "    print(i, p, optimizer.state.get(p))"]
+    return "\n".join(lines)
+
+
+def render_script(target: Target, device: str, body: str) -> str:
+    """A script around ``body``, in which ``Optimizer`` names the target and ``DEVICE`` the
+    device."""
+    header = ["import torch", target.imports, f"Optimizer = {target.expression}", f"DEVICE = {device!r}"]
+    return "\n".join([*header, "", body.strip("\n")])

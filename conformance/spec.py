@@ -1,0 +1,110 @@
+"""The optimizer specification: everything the generic checks need to know about one algorithm.
+
+A spec is data plus a pure float64 update rule. The checks in :mod:`conformance.checks` read only
+this record, so a spec for another ``torch.optim``-style optimizer plugs into the same checks; see
+:mod:`conformance.adadelta` for the one this package ships.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from hypothesis.strategies import SearchStrategy
+from torch import Tensor
+
+__all__ = ["InvalidArguments", "MathScenario", "OptimizerSpec", "UpdateRule"]
+
+# One step of the documented algorithm for one parameter, in float64 on real tensors:
+# (param, grad, buffers, hyperparameters) -> (new param, new buffers). Pure: inputs are not mutated.
+UpdateRule = Callable[
+    [Tensor, Tensor, Mapping[str, Tensor], Mapping[str, Any]], tuple[Tensor, dict[str, Tensor]]
+]
+
+
+@dataclass(frozen=True)
+class MathScenario:
+    """A named region of the hyperparameter space whose trajectories must follow the oracle.
+
+    Attributes:
+        name: the check's name, e.g. ``"weight_decay"``.
+        rule: the documented rule the scenario exercises, quoted in failures.
+        hyperparameters: strategies overriding the spec's hyperparameter space.
+    """
+
+    name: str
+    rule: str
+    hyperparameters: Mapping[str, SearchStrategy[Any]]
+
+
+@dataclass(frozen=True)
+class InvalidArguments:
+    """Constructor arguments the reference rejects; an implementation must reject them alike.
+
+    ``build`` is called per use, so it may create tensors (a multi-element Tensor ``lr``).
+    """
+
+    description: str
+    build: Callable[[], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """The documented semantics of one optimizer, as the checks consume them.
+
+    Attributes:
+        name: the algorithm's name, e.g. ``"Adadelta"``.
+        reference: the reference implementation (``torch.optim.Adadelta``); it must pass every
+            check, and it is the source of truth for error types and messages.
+        algorithm: the documented algorithm, quoted by failing math checks.
+        defaults: the constructor's hyperparameters and their documented default values.
+        positional: hyperparameter names in the constructor's positional order after ``params``.
+        hyperparameter_space: strategies for every hyperparameter in ``defaults``, for params of
+            the given dtype (a spec may keep low-precision dtypes in a well-conditioned region).
+        example_hyperparameters: a valid, non-default value for every hyperparameter.
+        other_hyperparameters: another valid set, differing from the example in every key.
+        invalid_arguments: constructor arguments the reference rejects.
+        boundary_arguments: extreme but valid constructor arguments, which must be accepted.
+        scenarios: the named math checks of this algorithm.
+        buffers: names of the param-shaped state tensors.
+        step_key: name of the per-param step counter in the state, or None if there is none.
+        init_buffers: the buffers' initial values for a float64 param.
+        update: one step of the algorithm in float64 (the oracle).
+        sparse_gradients: whether sparse grads are supported (if not, they must raise as the
+            reference does).
+        tensor_lr: whether ``lr`` may be a 1-element Tensor.
+    """
+
+    name: str
+    reference: Callable[..., torch.optim.Optimizer]
+    algorithm: str
+    defaults: Mapping[str, Any]
+    positional: tuple[str, ...]
+    hyperparameter_space: Callable[[torch.dtype], Mapping[str, SearchStrategy[Any]]]
+    example_hyperparameters: Mapping[str, Any]
+    other_hyperparameters: Mapping[str, Any]
+    invalid_arguments: tuple[InvalidArguments, ...]
+    boundary_arguments: tuple[Mapping[str, Any], ...]
+    scenarios: tuple[MathScenario, ...]
+    buffers: tuple[str, ...]
+    step_key: str | None
+    init_buffers: Callable[[Tensor], dict[str, Tensor]]
+    update: UpdateRule
+    sparse_gradients: bool = False
+    tensor_lr: bool = True
+
+    @property
+    def state_keys(self) -> frozenset[str]:
+        """Every key of one param's state."""
+        step = () if self.step_key is None else (self.step_key,)
+        return frozenset((*step, *self.buffers))
+
+    @property
+    def reference_name(self) -> str:
+        """How the reference is spelled in reports, e.g. ``torch.optim.Adadelta``."""
+        module = self.reference.__module__
+        # torch.optim classes live in private modules but are documented at the package level.
+        public = "torch.optim" if module.startswith("torch.optim.") else module
+        return f"{public}.{self.reference.__qualname__}"

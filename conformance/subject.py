@@ -1,0 +1,38 @@
+"""The subject of a run: the implementation under test, its spec, device and hypothesis settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import hypothesis
+import torch
+
+from .spec import OptimizerSpec
+from .target import Target
+
+__all__ = ["Subject"]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What every check receives.
+
+    Attributes:
+        target: the implementation under test.
+        spec: the documented semantics it is checked against.
+        device: where params live.
+        settings: hypothesis settings of property-based checks (no deadline).
+        seed: hypothesis seed, or None when the settings derandomize.
+    """
+
+    target: Target
+    spec: OptimizerSpec
+    device: torch.device
+    settings: hypothesis.settings
+    seed: int | None
+
+    @property
+    def factory(self) -> Callable[..., Any]:
+        return self.target.factory
