@@ -70,6 +70,12 @@ def test_invalid_params_raise_torchs_error(make_params: Any) -> None:
     assert _raised(Adadelta, make_params()) == expected
 
 
+def test_duplicate_param_within_a_group_gets_torchs_warning() -> None:
+    param = torch.nn.Parameter(torch.ones(2))
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        Adadelta([param, param])
+
+
 def test_add_param_group_validates_hyperparameters_unlike_torch() -> None:
     opt = Adadelta([torch.nn.Parameter(torch.ones(2))])
     with pytest.raises(ValueError, match="Invalid rho value: 2.0"):
