@@ -7,7 +7,12 @@ from typing import Any
 
 import torch
 from torch import Tensor
-from torch.optim.optimizer import Optimizer, ParamsT, _use_grad_for_differentiable
+from torch.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    _get_capturable_supported_devices,
+    _use_grad_for_differentiable,
+)
 
 from .checkpoint import check_loadable
 from .functional import Hyperparameters
@@ -196,7 +201,7 @@ class Adadelta(Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        self._reject_sparse_grads()
+        self._check_before_stepping()
 
         for group in self.param_groups:
             params: list[Tensor] = []
@@ -216,14 +221,23 @@ class Adadelta(Optimizer):
             )
         return loss
 
-    def _reject_sparse_grads(self) -> None:
-        """Raise torch's error for a sparse grad before any group's state is touched."""
+    def _check_before_stepping(self) -> None:
+        """Raise torch's errors for a sparse grad, or a capturable param on a device that
+        cannot capture, before any group's state is touched (torch raises part-way)."""
         if torch.compiler.is_compiling():
             return
+        capturable_devices = _get_capturable_supported_devices()
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None and p.grad.is_sparse:
+                if p.grad is None:
+                    continue
+                if p.grad.is_sparse:
                     raise RuntimeError("Adadelta does not support sparse gradients")
+                if group["capturable"] and p.device.type not in capturable_devices:
+                    raise AssertionError(
+                        "If capturable=True, params and state_steps must be on supported "
+                        f"devices: {capturable_devices}."
+                    )
 
 
 def _increment(state_steps: list[Tensor]) -> None:

@@ -99,3 +99,12 @@ def test_differentiable_step_matches_torchs_gradients() -> None:
     torchs = gradients_through_two_steps(torch.optim.Adadelta)
     assert all(g.abs().sum() > 0 for g in torchs)
     torch.testing.assert_close(ours, torchs)
+
+
+def test_capturable_on_cpu_raises_torchs_error_before_any_state_exists() -> None:
+    param = torch.nn.Parameter(torch.ones(2))
+    param.grad = torch.ones(2)
+    opt = Adadelta([param], capturable=True)
+    with pytest.raises(AssertionError, match="If capturable=True, params and state_steps"):
+        opt.step()
+    assert len(opt.state) == 0
