@@ -1,0 +1,33 @@
+"""adadelta_compiled.bench: Adadelta implementations measured side by side.
+
+    python -m adadelta_compiled.bench                       # every built-in, every workload
+    python -m adadelta_compiled.bench --quick               # a smoke test in about a minute
+    python -m adadelta_compiled.bench --workload resnet50 --impl adadelta_compiled \\
+        --impl mypackage.optim:Adadelta --first-step --json out.json --plot out.png
+
+Layout, one concept per module: ``workloads`` (the parameter shapes), ``implementations`` (what
+is compared, by name), ``trial`` (one measurement in a fresh process), ``timing``, ``memory``
+and ``compiles`` (what a trial measures), ``roofline`` (the bandwidth bound), ``runner`` (a whole
+run), ``results``, ``targets``, ``report``, ``plot`` and ``progress`` (what comes out), ``cli``.
+"""
+
+from .cli import main
+from .implementations import BUILTIN_NAMES, Implementation, resolve
+from .report import Report, render, to_json
+from .runner import run
+from .settings import Settings
+from .workloads import WORKLOADS, Workload
+
+__all__ = [
+    "BUILTIN_NAMES",
+    "WORKLOADS",
+    "Implementation",
+    "Report",
+    "Settings",
+    "Workload",
+    "main",
+    "render",
+    "resolve",
+    "run",
+    "to_json",
+]

@@ -1,0 +1,53 @@
+"""Numbers as the report prints them; ``-`` for a figure that was not measured."""
+
+from __future__ import annotations
+
+from .trial import TrialResult
+
+__all__ = [
+    "NOT_MEASURED", "format_bytes", "format_multiple", "format_seconds", "format_trial_seconds"
+]  # fmt: skip
+
+NOT_MEASURED = "-"
+
+
+def format_seconds(seconds: float | None) -> str:
+    """Three significant digits in s, ms or µs: ``1.23 s``, ``45.6 ms``, ``789 us``."""
+    if seconds is None:
+        return NOT_MEASURED
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if abs(seconds) >= scale:
+            break
+    value = seconds / scale
+    return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
+
+
+def format_multiple(multiple: float | None) -> str:
+    """A ratio to the bandwidth bound: ``1.04x``, ``12.4x``, ``304x``."""
+    if multiple is None:
+        return NOT_MEASURED
+    decimals = 2 if multiple < 10 else 1 if multiple < 100 else 0
+    return f"{multiple:.{decimals}f}x"
+
+
+def format_bytes(nbytes: int | None) -> str:
+    """Binary units: ``97.5 MiB``."""
+    if nbytes is None:
+        return NOT_MEASURED
+    value = float(nbytes)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(value) < 1024 or unit == "GiB":
+            break
+        value /= 1024
+    return f"{nbytes} B" if unit == "B" else f"{value:.1f} {unit}"
+
+
+def format_trial_seconds(trial: TrialResult | None) -> str:
+    """A first-step time, ``timeout > 600s`` or ``error``."""
+    if trial is None:
+        return NOT_MEASURED
+    if trial.timed_out_after is not None:
+        return f"timeout > {trial.timed_out_after:g}s"
+    if trial.error is not None:
+        return "error"
+    return format_seconds(trial.first_step_seconds)

@@ -1,0 +1,163 @@
+"""A run's report: the text printed on stdout and the document ``--json`` writes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .compiles import CompileCount
+from .format import (
+    NOT_MEASURED,
+    format_bytes,
+    format_multiple,
+    format_seconds,
+    format_trial_seconds,
+)
+from .machine import Machine
+from .results import Result
+from .roofline import Bandwidth, bytes_per_element
+from .settings import Settings
+from .targets import TargetCheck
+from .trial import DTYPES
+
+__all__ = ["JSON_SCHEMA", "Report", "render", "to_json"]
+
+JSON_SCHEMA = "adadelta_compiled.bench/1"
+
+
+@dataclass
+class Report:
+    machine: Machine
+    settings: Settings
+    bandwidth: Bandwidth
+    memory_method: str
+    results: list[Result]
+    targets: list[TargetCheck]
+
+
+def _table(header: list[str], rows: list[list[str]], text_columns: int) -> str:
+    """Columns padded to their widest cell: the first ``text_columns`` left-aligned, the rest
+    (numbers) right-aligned."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(
+            cell.ljust(width) if i < text_columns else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths))
+        ).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def _compile_cell(count: CompileCount | None) -> str:
+    return NOT_MEASURED if count is None else f"{count.graphs}/{count.recompiles}"
+
+
+def _row(result: Result) -> list[str]:
+    step_time = result.steady.step_time
+    roof = result.roofline
+    return [
+        result.workload,
+        result.implementation,
+        format_seconds(None if step_time is None else step_time.median),
+        format_seconds(None if step_time is None else step_time.iqr),
+        format_multiple(None if roof is None else roof.multiple),
+        NOT_MEASURED if roof is None else f"{100 * roof.fraction:.0f}%",
+        format_bytes(result.steady.peak_bytes),
+        _compile_cell(result.compiles("float")),
+        _compile_cell(result.compiles("tensor")),
+        format_trial_seconds(result.cold_first_step),
+        format_trial_seconds(result.warm_first_step),
+    ]
+
+
+_HEADER = [
+    "workload", "implementation", "median", "IQR", "x bound", "of BW", "peak mem",
+    "float lr g/r", "Tensor lr g/r", "cold 1st", "warm 1st",
+]  # fmt: skip
+
+
+def render(report: Report) -> str:
+    """The text report: what ran where, the table, failures, then the targets."""
+    machine, settings = report.machine, report.settings
+    dtype = DTYPES[settings.dtype]
+    lines = [
+        f"adadelta_compiled.bench: {settings.device}, {settings.dtype}"
+        + (", --quick (smoke-test sizes: not figures to quote)" if settings.quick else ""),
+        f"machine: {machine.cpu_model}, {machine.cpu_count} CPUs"
+        + (f", {machine.accelerator}" if machine.accelerator else "")
+        + f"; Python {machine.python}, torch {machine.torch_version}, {machine.threads} threads"
+        + (
+            ""
+            if machine.load_average is None
+            else "; load average at start {:.2f} {:.2f} {:.2f}".format(*machine.load_average)
+        ),
+        f"bandwidth: {report.bandwidth.bytes_per_second / 1e9:.1f} GB/s, "
+        f"{report.bandwidth.method}",
+        f"roofline: a step moves {bytes_per_element(dtype)} bytes/element ({settings.dtype}); "
+        "x bound = median / bandwidth-bound time (1.00x = at the limit), of BW = its inverse",
+    ]
+    bounds = {r.workload: r for r in report.results}
+    lines.append(
+        "bound per step: "
+        + "; ".join(
+            f"{name} {format_seconds(r.bound_seconds)} "
+            f"({r.numel:,} elements in {r.tensors} tensor{'' if r.tensors == 1 else 's'})"
+            for name, r in bounds.items()
+        )
+    )
+    lines += [
+        f"peak mem: {report.memory_method}, optimizer state included",
+        f"g/r: graphs compiled / Dynamo recompiles over {settings.steps} steps with lr changing "
+        "every step ('-': eager, not counted)",
+        "cold/warm 1st: first step in a fresh process with an empty / the same Inductor cache",
+        "",
+        _table(_HEADER, [_row(result) for result in report.results], text_columns=2),
+    ]
+    failures = [
+        f"  {result.implementation} on {result.workload} ({role}): {trial.error}"
+        for result in report.results
+        for role, trial in result.trials().items()
+        if trial.error is not None
+    ]
+    if failures:
+        lines += ["", "failures:", *failures]
+    lines.append("")
+    if not report.targets:
+        lines.append(f"targets: not checked, {settings.candidate} was not measured")
+    else:
+        lines.append(f"targets ({settings.candidate}):")
+        target_rows = [
+            [check.workload, check.target, check.measured, check.status]
+            for check in report.targets
+        ]
+        lines.append(
+            _table(["workload", "target", "measured", "status"], target_rows, text_columns=4)
+        )
+    return "\n".join(lines)
+
+
+def to_json(report: Report) -> dict[str, Any]:
+    """The ``--json`` document: settings, machine, bandwidth, every trial, derived figures."""
+    return {
+        "schema": JSON_SCHEMA,
+        "settings": asdict(report.settings),
+        "machine": asdict(report.machine),
+        "bandwidth": asdict(report.bandwidth),
+        "bytes_per_element": bytes_per_element(DTYPES[report.settings.dtype]),
+        "memory_method": report.memory_method,
+        "results": [
+            {
+                "workload": result.workload,
+                "implementation": result.implementation,
+                "numel": result.numel,
+                "tensors": result.tensors,
+                "bound_seconds": result.bound_seconds,
+                "roofline": None if result.roofline is None else asdict(result.roofline),
+                "trials": {role: asdict(trial) for role, trial in result.trials().items()},
+            }
+            for result in report.results
+        ],
+        "targets": [asdict(check) for check in report.targets],
+    }

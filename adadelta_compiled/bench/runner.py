@@ -1,0 +1,120 @@
+"""A benchmark run: the bandwidth roofline, then every trial of every implementation on every
+workload, one fresh process at a time (so no measurement competes with another for the cores)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from typing import TextIO
+
+import torch
+
+from . import memory
+from .implementations import Implementation, resolve
+from .machine import describe_machine
+from .progress import Progress
+from .report import Report
+from .results import Result
+from .roofline import bound_seconds, measure_bandwidth
+from .settings import Settings
+from .targets import check_targets
+from .trial import DTYPES, TrialResult, TrialSpec, run_trial
+from .workloads import workload_named
+
+__all__ = ["run"]
+
+# Elements per streamed buffer: four fp32 buffers of 128 MiB dwarf any CPU cache; --quick
+# streams 16 MiB buffers, which makes its roofline a smoke test like the rest of it.
+_BANDWIDTH_NUMEL = 32 * 2**20
+_QUICK_BANDWIDTH_NUMEL = 4 * 2**20
+
+
+def _trial_count(implementation: Implementation, settings: Settings) -> int:
+    first_step = 2 if implementation.name in settings.first_step else 0
+    return 1 + implementation.may_compile + first_step
+
+
+def _summary(trial: TrialResult) -> str:
+    """How a trial ended, for the progress line."""
+    if trial.timed_out_after is not None:
+        return f"timeout > {trial.timed_out_after:g}s"
+    if trial.error is not None:
+        return "error: " + trial.error.splitlines()[-1]
+    return "done"
+
+
+def run(settings: Settings, progress_stream: TextIO | None = None) -> Report:
+    """Measure what ``settings`` asks for; progress goes to ``progress_stream`` (stderr)."""
+    device = torch.device(settings.device)
+    dtype = DTYPES[settings.dtype]
+    threads = settings.threads or torch.get_num_threads()
+    implementations = [resolve(name) for name in settings.implementations]
+    workloads = [workload_named(name) for name in settings.workloads]
+    if settings.quick:
+        workloads = [workload.quick() for workload in workloads]
+    total = 1 + len(workloads) * sum(_trial_count(i, settings) for i in implementations)
+    progress = Progress(total, progress_stream)
+    machine = describe_machine(device, threads)
+
+    def trial(label: str, spec: TrialSpec, inductor_cache_dir: str | None = None) -> TrialResult:
+        with progress.task(label) as task:
+            result = run_trial(
+                spec, timeout=settings.timeout, inductor_cache_dir=inductor_cache_dir
+            )
+            task.outcome = _summary(result)
+        return result
+
+    with progress.task("memory bandwidth (streaming kernel, compiles once)") as task:
+        torch.set_num_threads(threads)
+        numel = _QUICK_BANDWIDTH_NUMEL if settings.quick else _BANDWIDTH_NUMEL
+        bandwidth = measure_bandwidth(device, numel=numel)
+        task.outcome = f"{bandwidth.bytes_per_second / 1e9:.1f} GB/s"
+
+    results = []
+    for workload in workloads:
+        for implementation in implementations:
+            name = f"{implementation.name} on {workload.name}"
+            spec = TrialSpec(
+                kind="steady",
+                implementation=implementation.name,
+                workload=workload.name,
+                quick=settings.quick,
+                dtype=settings.dtype,
+                device=settings.device,
+                steps=settings.steps,
+                min_run_time=settings.min_run_time,
+                threads=threads,
+            )
+            result = Result(
+                workload.name,
+                implementation.name,
+                workload.numel,
+                workload.tensor_count,
+                bound_seconds(workload.numel, dtype, bandwidth.bytes_per_second),
+                steady=trial(f"{name}: steady state, memory, compiles", spec),
+            )
+            if implementation.may_compile:
+                other_lr = "float" if implementation.tensor_lr else "tensor"
+                result.other_lr = trial(
+                    f"{name}: compiles with a {'Tensor' if other_lr == 'tensor' else 'float'} lr",
+                    replace(spec, kind="compiles", lr_kind=other_lr),
+                )
+            if implementation.name in settings.first_step:
+                first_step = replace(spec, kind="first-step")
+                with tempfile.TemporaryDirectory(prefix="adadelta-bench-inductor-") as cache_dir:
+                    result.cold_first_step = trial(
+                        f"{name}: first step, empty Inductor cache", first_step, cache_dir
+                    )
+                    result.warm_first_step = trial(
+                        f"{name}: first step, warm Inductor cache", first_step, cache_dir
+                    )
+            results.append(result)
+
+    return Report(
+        machine=machine,
+        settings=settings,
+        bandwidth=bandwidth,
+        memory_method=memory.method(device),
+        results=results,
+        targets=check_targets(results, settings.candidate),
+    )

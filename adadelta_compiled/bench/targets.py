@@ -1,0 +1,132 @@
+"""The performance targets of adadelta_compiled, checked against a run's results.
+
+Each check compares one implementation (the candidate, adadelta_compiled by default) with a
+limit or with another implementation measured in the same run. A figure the run did not
+measure is reported as "not measured", never as met; a first step that timed out is missed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .format import (
+    NOT_MEASURED,
+    format_bytes,
+    format_multiple,
+    format_seconds,
+    format_trial_seconds,
+)
+from .results import Result
+from .trial import LrKind
+
+__all__ = [
+    "COLD_FIRST_STEP_LIMIT",
+    "ROOFLINE_LIMITS",
+    "WARM_FIRST_STEP_LIMIT",
+    "TargetCheck",
+    "check_targets",
+]
+
+# Step time as a multiple of the bandwidth-bound time, by workload.
+ROOFLINE_LIMITS: dict[str, float] = {
+    "resnet50": 1.05, "gpt2-small": 1.05, "one-big": 1.05, "many-small": 1.5
+}  # fmt: skip
+# Workloads on which the candidate must also be no slower than torch.compile'd torch.
+NO_SLOWER_THAN_COMPILED_TORCH = ("resnet50", "gpt2-small", "one-big")
+COLD_FIRST_STEP_LIMIT = 8.0  # seconds
+WARM_FIRST_STEP_LIMIT = 2.0  # seconds
+TARGET_RECOMPILE_STEPS = 1000
+COMPILED_TORCH = "torch-compiled"
+MEMORY_BASELINE = "torch-foreach"
+
+Status = Literal["met", "missed", "not measured"]
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    target: str
+    workload: str
+    measured: str
+    status: Status
+
+
+def _status(met: bool | None) -> Status:
+    return "not measured" if met is None else ("met" if met else "missed")
+
+
+def _roofline(ours: Result | None, limit: float) -> tuple[str, bool | None]:
+    roof = None if ours is None else ours.roofline
+    if roof is None:
+        return NOT_MEASURED, None
+    return format_multiple(roof.multiple), roof.multiple <= limit
+
+
+def _no_slower(ours: Result | None, theirs: Result | None) -> tuple[str, bool | None]:
+    mine = None if ours is None else ours.median_seconds
+    other = None if theirs is None else theirs.median_seconds
+    if mine is None or other is None:
+        return NOT_MEASURED, None
+    return f"{format_seconds(mine)} vs {format_seconds(other)}", mine <= other
+
+
+def _first_step(ours: Result | None, cold: bool, limit: float) -> tuple[str, bool | None]:
+    trial = None if ours is None else (ours.cold_first_step if cold else ours.warm_first_step)
+    if trial is None:
+        return NOT_MEASURED, None
+    if trial.timed_out_after is not None:
+        # It took longer than the timeout: a miss if that is beyond the limit, else unknown.
+        return format_trial_seconds(trial), False if trial.timed_out_after >= limit else None
+    seconds = trial.first_step_seconds
+    return format_trial_seconds(trial), None if seconds is None else seconds <= limit
+
+
+def _no_recompiles(ours: Result | None, lr_kind: LrKind) -> tuple[str, bool | None]:
+    count = None if ours is None else ours.compiles(lr_kind)
+    if count is None:
+        return NOT_MEASURED, None
+    measured = f"{count.recompiles} recompiles, {count.graphs} graphs in {count.steps} steps"
+    if count.steps < TARGET_RECOMPILE_STEPS:
+        measured += f" (target counts {TARGET_RECOMPILE_STEPS})"
+    return measured, not count.compiles_after_first_step
+
+
+def _memory(ours: Result | None, baseline: Result | None) -> tuple[str, bool | None]:
+    mine = None if ours is None else ours.steady.peak_bytes
+    other = None if baseline is None else baseline.steady.peak_bytes
+    if mine is None or other is None:
+        return NOT_MEASURED, None
+    return f"{format_bytes(mine)} vs {format_bytes(other)}", mine <= other
+
+
+def check_targets(results: list[Result], candidate: str) -> list[TargetCheck]:
+    """Every target that applies to the run's workloads, for ``candidate``; none when the run
+    did not measure ``candidate``."""
+    if all(r.implementation != candidate for r in results):
+        return []
+    by_key = {(r.workload, r.implementation): r for r in results}
+    checks: list[TargetCheck] = []
+    for workload in dict.fromkeys(r.workload for r in results):
+        ours = by_key.get((workload, candidate))
+        outcomes: list[tuple[str, tuple[str, bool | None]]] = []
+        if workload in ROOFLINE_LIMITS:
+            limit = ROOFLINE_LIMITS[workload]
+            outcomes.append((f"step time <= {limit}x bandwidth bound", _roofline(ours, limit)))
+        if workload in NO_SLOWER_THAN_COMPILED_TORCH:
+            theirs = by_key.get((workload, COMPILED_TORCH))
+            outcomes.append((f"step time <= {COMPILED_TORCH}'s", _no_slower(ours, theirs)))
+        outcomes += [
+            (f"cold first step <= {COLD_FIRST_STEP_LIMIT:g} s",
+             _first_step(ours, True, COLD_FIRST_STEP_LIMIT)),
+            (f"warm first step <= {WARM_FIRST_STEP_LIMIT:g} s",
+             _first_step(ours, False, WARM_FIRST_STEP_LIMIT)),
+            ("no recompiles, float lr changing every step", _no_recompiles(ours, "float")),
+            ("no recompiles, Tensor lr changing every step", _no_recompiles(ours, "tensor")),
+            (f"peak memory <= {MEMORY_BASELINE}'s",
+             _memory(ours, by_key.get((workload, MEMORY_BASELINE)))),
+        ]  # fmt: skip
+        checks += [
+            TargetCheck(target, workload, measured, _status(met))
+            for target, (measured, met) in outcomes
+        ]
+    return checks

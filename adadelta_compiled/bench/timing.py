@@ -1,0 +1,51 @@
+"""Steady-state step time: torch.utils.benchmark over a step that has already run (and compiled).
+
+``Timer.blocked_autorange`` runs the step in blocks of enough calls to last at least ~10 ms,
+for at least ``min_run_time`` seconds; each block gives one sample of the time per step. Slow
+steps (a 124 M-param model on a 2-core CPU) would give few samples in that time, so more
+blocks are added until there are :data:`MIN_SAMPLES`. The Timer synchronizes CUDA and runs at a
+stated thread count, which the result records.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.utils.benchmark import Measurement, Timer
+
+__all__ = ["MIN_SAMPLES", "StepTime", "time_steps"]
+
+MIN_SAMPLES = 7
+
+
+@dataclass
+class StepTime:
+    """Seconds per step: the median and interquartile range of the samples."""
+
+    median: float
+    iqr: float
+    samples: int
+    steps_per_sample: int
+    threads: int
+
+
+def time_steps(step: Callable[[], Any], *, min_run_time: float, threads: int) -> StepTime:
+    """Time ``step()`` (already warmed up) with torch.utils.benchmark at ``threads`` threads."""
+    timer = Timer(stmt="step()", globals={"step": step}, num_threads=threads)
+    measurement = timer.blocked_autorange(min_run_time=min_run_time)
+    steps_per_sample = measurement.number_per_run
+    while len(measurement.times) < MIN_SAMPLES:
+        # merge() rescales to one step per sample; the blocks keep their first size.
+        (measurement,) = Measurement.merge([measurement, timer.timeit(steps_per_sample)])
+    quartiles = statistics.quantiles(measurement.times, n=4)
+    return StepTime(
+        median=statistics.median(measurement.times),
+        iqr=quartiles[2] - quartiles[0],
+        samples=len(measurement.times),
+        steps_per_sample=steps_per_sample,
+        threads=threads,
+    )

@@ -1,0 +1,79 @@
+"""The text report and the JSON document, from a hand-built report."""
+
+from __future__ import annotations
+
+import json
+
+from adadelta_compiled.bench.report import JSON_SCHEMA, render, to_json
+from adadelta_compiled.bench.trial import TrialResult
+
+from .fakes import BOUND_SECONDS, compile_count, make_report, make_result
+
+
+def _report():  # type: ignore[no-untyped-def]
+    return make_report(
+        [
+            make_result("torch-foreach", median=3 * BOUND_SECONDS, peak_bytes=4096),
+            make_result(
+                "adadelta_compiled",
+                median=1.02 * BOUND_SECONDS,
+                peak_bytes=2048,
+                float_lr=compile_count(),
+                tensor_lr=compile_count(),
+                cold=TrialResult(timed_out_after=600.0),
+                warm=TrialResult(error="RuntimeError: no compiler"),
+            ),
+        ],
+        workloads=("resnet50",),
+        first_step=("adadelta_compiled",),
+    )
+
+
+def test_the_table_has_a_row_per_result_with_its_figures() -> None:
+    lines = render(_report()).splitlines()
+    row = next(line for line in lines if line.startswith("resnet50  adadelta_compiled"))
+    for cell in ("10.2 ms", "1.02x", "98%", "2.0 KiB", "1/0", "timeout > 600s", "error"):
+        assert cell in row, f"{cell!r} missing from {row!r}"
+    eager = next(line for line in lines if line.startswith("resnet50  torch-foreach"))
+    assert "3.00x" in eager and "33%" in eager
+
+
+def test_the_header_names_machine_torch_threads_bandwidth_and_memory_method() -> None:
+    text = render(_report())
+    assert "Test CPU, 2 CPUs" in text and "torch 2.13.0, 2 threads" in text
+    assert "50.0 GB/s" in text and "28 bytes/element (fp32)" in text
+    assert "test method" in text
+
+
+def test_failures_are_listed_with_their_trial() -> None:
+    assert "adadelta_compiled on resnet50 (warm_first_step): RuntimeError: no compiler" in render(
+        _report()
+    )
+
+
+def test_the_targets_section_gives_measured_values_and_status() -> None:
+    text = render(_report())
+    targets = text[text.index("targets (adadelta_compiled):"):]
+    assert "step time <= 1.05x bandwidth bound" in targets and "1.02x" in targets
+    assert "2.0 KiB vs 4.0 KiB" in targets
+    statuses = {line.rsplit("  ", 1)[-1].strip() for line in targets.splitlines()[3:]}
+    assert statuses == {"met", "missed", "not measured"}
+
+
+def test_targets_are_said_to_be_unchecked_without_the_candidate() -> None:
+    report = make_report([make_result("torch-foreach")], workloads=("resnet50",))
+    assert "targets: not checked, adadelta_compiled was not measured" in render(report)
+
+
+def test_json_document_structure() -> None:
+    document = json.loads(json.dumps(to_json(_report())))
+    assert document["schema"] == JSON_SCHEMA
+    assert {"cpu_model", "cpu_count", "torch_version", "threads"} <= set(document["machine"])
+    assert document["bytes_per_element"] == 28
+    assert document["settings"]["workloads"] == ["resnet50"]
+    ours = document["results"][1]
+    assert ours["implementation"] == "adadelta_compiled"
+    assert set(ours["trials"]) == {"steady", "other_lr", "cold_first_step", "warm_first_step"}
+    assert ours["trials"]["cold_first_step"]["timed_out_after"] == 600.0
+    assert ours["roofline"]["multiple"] == 1.02
+    assert {"target", "workload", "measured", "status"} == set(document["targets"][0])

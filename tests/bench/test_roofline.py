@@ -1,0 +1,39 @@
+"""The roofline arithmetic: bytes an Adadelta step moves, the bound, and the ratios."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from adadelta_compiled.bench.roofline import bound_seconds, bytes_per_element, roofline
+
+
+@pytest.mark.parametrize(
+    ("dtype", "expected"),
+    [(torch.float32, 28), (torch.bfloat16, 14), (torch.float16, 14), (torch.float64, 56)],
+)
+def test_a_step_moves_four_reads_and_three_writes_per_element(
+    dtype: torch.dtype, expected: int
+) -> None:
+    assert bytes_per_element(dtype) == expected
+
+
+def test_bound_is_bytes_over_bandwidth() -> None:
+    # 1 Mi fp32 elements move 28 MiB; at 28 MiB/s that takes one second.
+    assert bound_seconds(2**20, torch.float32, 28 * 2**20) == pytest.approx(1.0)
+
+
+def test_bf16_bound_is_half_the_fp32_bound() -> None:
+    fp32 = bound_seconds(10_000, torch.float32, 50e9)
+    assert bound_seconds(10_000, torch.bfloat16, 50e9) == pytest.approx(fp32 / 2)
+
+
+def test_a_step_at_the_bound_is_one_times_it_and_reaches_all_the_bandwidth() -> None:
+    at_limit = roofline(seconds=0.02, bound=0.02)
+    assert (at_limit.multiple, at_limit.fraction) == (1.0, 1.0)
+
+
+def test_a_step_twice_the_bound_reaches_half_the_bandwidth() -> None:
+    slower = roofline(seconds=0.04, bound=0.02)
+    assert slower.multiple == pytest.approx(2.0)
+    assert slower.fraction == pytest.approx(0.5)
