@@ -5,8 +5,13 @@ from __future__ import annotations
 from .trial import TrialResult
 
 __all__ = [
-    "NOT_MEASURED", "format_bytes", "format_multiple", "format_seconds", "format_trial_seconds"
-]  # fmt: skip
+    "NOT_MEASURED",
+    "format_bytes",
+    "format_multiple",
+    "format_seconds",
+    "format_trial_seconds",
+    "format_unfinished",
+]
 
 NOT_MEASURED = "-"
 
@@ -42,12 +47,17 @@ def format_bytes(nbytes: int | None) -> str:
     return f"{nbytes} B" if unit == "B" else f"{value:.1f} {unit}"
 
 
-def format_trial_seconds(trial: TrialResult | None) -> str:
-    """A first-step time, ``timeout > 600s`` or ``error``."""
-    if trial is None:
-        return NOT_MEASURED
+def format_unfinished(trial: TrialResult) -> str | None:
+    """``timeout > 600s`` or ``error`` for a trial that did not finish, else None."""
     if trial.timed_out_after is not None:
         return f"timeout > {trial.timed_out_after:g}s"
     if trial.error is not None:
         return "error"
-    return format_seconds(trial.first_step_seconds)
+    return None
+
+
+def format_trial_seconds(trial: TrialResult | None) -> str:
+    """A first-step time, or why there is none."""
+    if trial is None:
+        return NOT_MEASURED
+    return format_unfinished(trial) or format_seconds(trial.first_step_seconds)

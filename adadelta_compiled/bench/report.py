@@ -5,20 +5,20 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .compiles import CompileCount
 from .format import (
     NOT_MEASURED,
     format_bytes,
     format_multiple,
     format_seconds,
     format_trial_seconds,
+    format_unfinished,
 )
 from .machine import Machine
 from .results import Result
 from .roofline import Bandwidth, bytes_per_element
 from .settings import Settings
 from .targets import TargetCheck
-from .trial import DTYPES
+from .trial import DTYPES, TrialResult
 
 __all__ = ["JSON_SCHEMA", "Report", "render", "to_json"]
 
@@ -50,8 +50,13 @@ def _table(header: list[str], rows: list[list[str]], text_columns: int) -> str:
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
-def _compile_cell(count: CompileCount | None) -> str:
-    return NOT_MEASURED if count is None else f"{count.graphs}/{count.recompiles}"
+def _compile_cell(trial: TrialResult | None) -> str:
+    if trial is None:
+        return NOT_MEASURED
+    count = trial.compiles
+    return format_unfinished(trial) or (
+        NOT_MEASURED if count is None else f"{count.graphs}/{count.recompiles}"
+    )
 
 
 def _row(result: Result) -> list[str]:
@@ -65,8 +70,8 @@ def _row(result: Result) -> list[str]:
         format_multiple(None if roof is None else roof.multiple),
         NOT_MEASURED if roof is None else f"{100 * roof.fraction:.0f}%",
         format_bytes(result.steady.peak_bytes),
-        _compile_cell(result.compiles("float")),
-        _compile_cell(result.compiles("tensor")),
+        _compile_cell(result.counting_trial("float")),
+        _compile_cell(result.counting_trial("tensor")),
         format_trial_seconds(result.cold_first_step),
         format_trial_seconds(result.warm_first_step),
     ]

@@ -43,12 +43,17 @@ class Result:
         median = self.median_seconds
         return None if median is None else roofline(median, self.bound_seconds)
 
-    def compiles(self, lr_kind: LrKind) -> CompileCount | None:
-        """Graph and recompile counts with a float or a Tensor lr, where measured."""
+    def counting_trial(self, lr_kind: LrKind) -> TrialResult | None:
+        """The trial that counted graphs and recompiles with a float or a Tensor lr."""
         for trial in (self.steady, self.other_lr):
             if trial is not None and trial.lr_kind == lr_kind:
-                return trial.compiles
+                return trial
         return None
+
+    def compiles(self, lr_kind: LrKind) -> CompileCount | None:
+        """Graph and recompile counts with a float or a Tensor lr, where measured."""
+        trial = self.counting_trial(lr_kind)
+        return None if trial is None else trial.compiles
 
     def trials(self) -> dict[str, TrialResult]:
         """The trials that ran, by role."""

@@ -10,6 +10,7 @@ from typing import TextIO
 import torch
 
 from . import memory
+from .format import format_unfinished
 from .implementations import Implementation, resolve
 from .machine import describe_machine
 from .progress import Progress
@@ -36,11 +37,9 @@ def _trial_count(implementation: Implementation, settings: Settings) -> int:
 
 def _summary(trial: TrialResult) -> str:
     """How a trial ended, for the progress line."""
-    if trial.timed_out_after is not None:
-        return f"timeout > {trial.timed_out_after:g}s"
     if trial.error is not None:
         return "error: " + trial.error.splitlines()[-1]
-    return "done"
+    return format_unfinished(trial) or "done"
 
 
 def run(settings: Settings, progress_stream: TextIO | None = None) -> Report:
@@ -82,6 +81,7 @@ def run(settings: Settings, progress_stream: TextIO | None = None) -> Report:
                 dtype=settings.dtype,
                 device=settings.device,
                 steps=settings.steps,
+                lr_kind="tensor" if implementation.tensor_lr else "float",
                 min_run_time=settings.min_run_time,
                 threads=threads,
             )

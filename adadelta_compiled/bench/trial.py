@@ -127,11 +127,16 @@ def run_trial(
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, signal.SIGKILL)
             child.communicate()
-            return TrialResult(timed_out_after=timeout, wall_seconds=time.perf_counter() - start)
+            return TrialResult(
+                lr_kind=spec.lr_kind,
+                timed_out_after=timeout,
+                wall_seconds=time.perf_counter() - start,
+            )
         wall_seconds = time.perf_counter() - start
         if child.returncode != 0 or not result_path.exists():
             tail = "\n".join(stderr.strip().splitlines()[-_STDERR_TAIL_LINES:])
             return TrialResult(
+                lr_kind=spec.lr_kind,
                 error=f"trial process exited with status {child.returncode}:\n{tail}",
                 wall_seconds=wall_seconds,
             )
@@ -210,7 +215,7 @@ def _main(argv: list[str]) -> None:
         result = _measure(spec)
     except Exception as error:  # reported as this trial's result; the benchmark goes on
         traceback.print_exc()
-        result = TrialResult(error=f"{type(error).__name__}: {error}")
+        result = TrialResult(lr_kind=spec.lr_kind, error=f"{type(error).__name__}: {error}")
     Path(result_path).write_text(json.dumps(asdict(result)))
 
 

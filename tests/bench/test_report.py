@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from adadelta_compiled.bench.report import JSON_SCHEMA, render, to_json
 from adadelta_compiled.bench.trial import TrialResult
@@ -43,6 +44,15 @@ def test_the_header_names_machine_torch_threads_bandwidth_and_memory_method() ->
     assert "Test CPU, 2 CPUs" in text and "torch 2.13.0, 2 threads" in text
     assert "50.0 GB/s" in text and "28 bytes/element (fp32)" in text
     assert "test method" in text
+
+
+def test_a_count_that_timed_out_says_so_in_its_column() -> None:
+    result = make_result("adadelta_compiled", float_lr=compile_count())
+    result.other_lr = TrialResult(lr_kind="tensor", timed_out_after=600.0)
+    lines = render(make_report([result], workloads=("resnet50",))).splitlines()
+    row = next(line for line in lines if line.startswith("resnet50  adadelta_compiled"))
+    float_lr, tensor_lr = re.split(r"\s{2,}", row)[7:9]
+    assert (float_lr, tensor_lr) == ("1/0", "timeout > 600s")
 
 
 def test_failures_are_listed_with_their_trial() -> None:
