@@ -5,10 +5,14 @@
     python -m adadelta_compiled.bench --workload resnet50 --impl adadelta_compiled \\
         --impl mypackage.optim:Adadelta --first-step --json out.json --plot out.png
 
-Layout, one concept per module: ``workloads`` (the parameter shapes), ``implementations`` (what
-is compared, by name), ``trial`` (one measurement in a fresh process), ``timing``, ``memory``
-and ``compiles`` (what a trial measures), ``roofline`` (the bandwidth bound), ``runner`` (a whole
-run), ``results``, ``targets``, ``report``, ``plot`` and ``progress`` (what comes out), ``cli``.
+Layout, one concept per module:
+
+- what is measured: ``workloads`` (the parameter shapes), ``implementations`` (what is
+  compared, by name), ``settings`` (a run's choices), ``machine`` (where it runs);
+- how: ``trial`` (one measurement in a fresh process), ``timing``, ``memory`` and ``compiles``
+  (what a trial measures), ``roofline`` (the bandwidth bound), ``runner`` (a whole run);
+- what comes out: ``results``, ``targets``, ``format``, ``report`` (table and JSON), ``plot``,
+  ``progress``; ``cli`` ties them to the command line.
 """
 
 from .cli import main

@@ -13,7 +13,7 @@ from .format import (
     format_trial_seconds,
     format_unfinished,
 )
-from .machine import Machine
+from .machine import Machine, busy_cpus
 from .results import Result
 from .roofline import Bandwidth, bytes_per_element
 from .settings import Settings
@@ -103,6 +103,13 @@ def render(report: Report) -> str:
         f"roofline: a step moves {bytes_per_element(dtype)} bytes/element ({settings.dtype}); "
         "x bound = median / bandwidth-bound time (1.00x = at the limit), of BW = its inverse",
     ]
+    busy = busy_cpus(machine)
+    if busy is not None and busy > 0.5:
+        lines.append(
+            f"warning: other work kept ~{busy:.1f} of the {machine.threads} measuring threads' "
+            "CPUs busy at the start (load average); timings are unreliable: use a quiet machine "
+            "or --threads"
+        )
     bounds = {r.workload: r for r in report.results}
     lines.append(
         "bound per step: "

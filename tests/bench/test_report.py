@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 from adadelta_compiled.bench.report import JSON_SCHEMA, render, to_json
 from adadelta_compiled.bench.trial import TrialResult
@@ -87,3 +88,10 @@ def test_json_document_structure() -> None:
     assert ours["trials"]["cold_first_step"]["timed_out_after"] == 600.0
     assert ours["roofline"]["multiple"] == 1.02
     assert {"target", "workload", "measured", "status"} == set(document["targets"][0])
+
+
+def test_a_busy_machine_is_warned_about() -> None:
+    report = _report()
+    assert "warning: other work" not in render(report)
+    report.machine = replace(report.machine, load_average=(1.9, 1.0, 1.0))
+    assert "warning: other work kept ~1.9 of the 2 measuring threads' CPUs busy" in render(report)
