@@ -17,6 +17,13 @@ A tensor that cannot be seen as one dense 1-D run of memory shared by param, gra
 eager path through the same math. If Inductor fails to compile (no C++ compiler, an Inductor
 error), the step warns once with :class:`CompileFallbackWarning` and runs eagerly from then on;
 setting the environment variable ``ADADELTA_COMPILED_STRICT=1`` raises the error instead.
+
+DTensor params (FSDP2, tensor parallel) whose grad and state share the param's device mesh and
+placements, none of them ``Partial``, are stepped through their local shards by the same
+kernels: the update is elementwise, so each rank steps its own shard exactly as it would the
+whole tensor. Any other mix (e.g. a ``Partial`` or replicated grad of a sharded param) steps
+eagerly on the DTensors, whose ops redistribute their operands as they do under
+torch.optim.Adadelta.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import torch
 import torch.fx.experimental._config as fx_config
 from torch import Tensor
 from torch._dynamo.exc import TorchDynamoException
+from torch.distributed.tensor import DTensor
 
 from .functional import Hyperparameters, adadelta_step_
 
@@ -107,8 +115,13 @@ def step_tensors(
     use_kernel = compiled and not torch.compiler.is_compiling()
     small: dict[tuple[torch.device, torch.dtype], list[tuple[Tensor, ...]]] = defaultdict(list)
     for tensors in zip(params, grads, square_avgs, acc_deltas, strict=True):
-        if tensors[0].is_complex():
-            tensors = tuple(torch.view_as_real(t) for t in tensors)
+        if use_kernel and any(isinstance(t, DTensor) for t in tensors):
+            if not _sharded_alike(tensors):
+                # DTensor's own ops redistribute the operands, as under torch.optim.Adadelta.
+                adadelta_step_(*_as_real(tensors), hp)
+                continue
+            tensors = tuple(t.to_local() for t in tensors)
+        tensors = _as_real(tensors)
         param = tensors[0]
         if param.numel() == 0:
             continue
@@ -123,6 +136,31 @@ def step_tensors(
             _step_in_place(bucket[0], hp)
         else:
             _step_bucket(bucket, hp)
+
+
+def _sharded_alike(tensors: tuple[Tensor, ...]) -> bool:
+    """Whether all are DTensors of one global shape, mesh and placements, none ``Partial``, so
+    that their local shards line up element for element.
+
+    Sums pending over ranks (``Partial``) would have to be reduced before the nonlinear update.
+    """
+    param = tensors[0]
+    if not isinstance(param, DTensor) or any(p.is_partial() for p in param.placements):
+        return False
+    return all(
+        isinstance(t, DTensor)
+        and t.shape == param.shape
+        and t.device_mesh == param.device_mesh
+        and t.placements == param.placements
+        for t in tensors[1:]
+    )
+
+
+def _as_real(tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
+    """Complex tensors as real views with a trailing dim of 2 (re, im), stepped elementwise."""
+    if tensors[0].is_complex():
+        return tuple(torch.view_as_real(t) for t in tensors)
+    return tensors
 
 
 def _step_in_place(tensors: tuple[Tensor, ...], hp: Hyperparameters) -> None:
