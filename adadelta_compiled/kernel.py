@@ -39,7 +39,11 @@ import torch
 import torch.fx.experimental._config as fx_config
 from torch import Tensor
 from torch._dynamo.exc import TorchDynamoException
-from torch.distributed.tensor import DTensor
+
+try:
+    from torch.distributed.tensor import DTensor
+except ImportError:  # a torch built without torch.distributed: no DTensor can reach us
+    DTensor = ()  # type: ignore[assignment,misc]  # isinstance(x, ()) is always False
 
 from .functional import Hyperparameters, adadelta_step_
 
