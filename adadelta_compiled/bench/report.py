@@ -65,7 +65,9 @@ def _row(result: Result) -> list[str]:
     return [
         result.workload,
         result.implementation,
-        format_seconds(None if step_time is None else step_time.median),
+        # A steady trial that did not finish says why where its median would be.
+        format_unfinished(result.steady)
+        or format_seconds(None if step_time is None else step_time.median),
         format_seconds(None if step_time is None else step_time.iqr),
         format_multiple(None if roof is None else roof.multiple),
         NOT_MEASURED if roof is None else f"{100 * roof.fraction:.0f}%",

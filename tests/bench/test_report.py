@@ -56,6 +56,14 @@ def test_a_count_that_timed_out_says_so_in_its_column() -> None:
     assert (float_lr, tensor_lr) == ("1/0", "timeout > 600s")
 
 
+def test_a_steady_trial_that_timed_out_says_so_in_the_median_column() -> None:
+    result = make_result("torch-compiled", median=None, peak_bytes=None)
+    result.steady.timed_out_after = 600.0
+    lines = render(make_report([result], workloads=("resnet50",))).splitlines()
+    row = next(line for line in lines if line.startswith("resnet50  torch-compiled"))
+    assert re.split(r"\s{2,}", row)[2:4] == ["timeout > 600s", "-"]
+
+
 def test_failures_are_listed_with_their_trial() -> None:
     assert "adadelta_compiled on resnet50 (warm_first_step): RuntimeError: no compiler" in render(
         _report()
