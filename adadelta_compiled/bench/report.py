@@ -85,6 +85,10 @@ _HEADER = [
 ]  # fmt: skip
 
 
+def _gb_per_s(rates: tuple[float, ...]) -> str:
+    return ", ".join(f"{rate / 1e9:.1f}" for rate in rates) + " GB/s"
+
+
 def render(report: Report) -> str:
     """The text report: what ran where, the table, failures, then the targets."""
     machine, settings = report.machine, report.settings
@@ -100,7 +104,8 @@ def render(report: Report) -> str:
             if machine.load_average is None
             else "; load average at start {:.2f} {:.2f} {:.2f}".format(*machine.load_average)
         ),
-        f"bandwidth: {report.bandwidth.bytes_per_second / 1e9:.1f} GB/s, "
+        f"bandwidth: {report.bandwidth.bytes_per_second / 1e9:.1f} GB/s "
+        f"(at start, end: {_gb_per_s(report.bandwidth.per_measurement)}), "
         f"{report.bandwidth.method}",
         f"roofline: a step moves {bytes_per_element(dtype)} bytes/element ({settings.dtype}); "
         "x bound = median / bandwidth-bound time (1.00x = at the limit), of BW = its inverse",
@@ -129,6 +134,15 @@ def render(report: Report) -> str:
         "",
         _table(_HEADER, [_row(result) for result in report.results], text_columns=2),
     ]
+    beaten = [r for r in report.results if r.roofline is not None and r.roofline.multiple < 1]
+    if beaten:
+        lines += [
+            "",
+            f"note: {len(beaten)} step time(s) beat the bandwidth bound (x bound < 1.00x): the "
+            "streaming kernel never saw the bandwidth those steps got, so the bound is an "
+            "underestimate here (other work on the machine, or a bandwidth the streaming "
+            "kernel does not reach); compare implementations with each other",
+        ]
     failures = [
         f"  {result.implementation} on {result.workload} ({role}): {trial.error}"
         for result in report.results

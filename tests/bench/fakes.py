@@ -58,7 +58,10 @@ def make_report(results: list[Result], **settings: object) -> Report:
             python="3.11", torch_version="2.13.0", threads=2, load_average=(0.5, 0.5, 0.5),
         ),
         settings=chosen,
-        bandwidth=Bandwidth(bytes_per_second=50e9, buffer_bytes=2**27, runs=10, method="test"),
+        bandwidth=Bandwidth(
+            bytes_per_second=50e9, per_measurement=(45e9, 50e9), buffer_bytes=2**27, runs=20,
+            method="test",
+        ),
         memory_method="test method",
         results=results,
         targets=check_targets(results, chosen.candidate),

@@ -123,16 +123,19 @@ def test_quick_run_writes_the_table_the_json_and_progress(
 
     assert "resnet50  torch-forloop" in out and "resnet50  torch.optim:Adadelta" in out
     assert "targets: not checked, adadelta_compiled was not measured" in out
-    assert "[1/6] memory bandwidth" in err
-    assert "[4/6] torch-forloop on resnet50: first step, warm Inductor cache: done" in err
-    assert "[6/6] torch.optim:Adadelta on resnet50: compiles with a Tensor lr: done" in err
+    assert "[1/7] memory bandwidth at the start" in err
+    assert "[4/7] torch-forloop on resnet50: first step, warm Inductor cache: done" in err
+    assert "[6/7] torch.optim:Adadelta on resnet50: compiles with a Tensor lr: done" in err
+    assert "[7/7] memory bandwidth at the end" in err
 
     document = json.loads(path.read_text())
     assert document["schema"] == JSON_SCHEMA
     machine = document["machine"]
     assert machine["cpu_count"] >= 1 and machine["cpu_model"]
     assert machine["torch_version"] == torch.__version__ and machine["threads"] >= 1
-    assert document["bandwidth"]["bytes_per_second"] > 0
+    bandwidth = document["bandwidth"]
+    assert len(bandwidth["per_measurement"]) == 2
+    assert bandwidth["bytes_per_second"] == max(bandwidth["per_measurement"]) > 0
     forloop, named = document["results"]
     assert (forloop["implementation"], forloop["numel"], forloop["tensors"]) == (
         "torch-forloop", 1080, 16

@@ -103,3 +103,9 @@ def test_a_busy_machine_is_warned_about() -> None:
     assert "warning: other work" not in render(report)
     report.machine = replace(report.machine, load_average=(1.9, 1.0, 1.0))
     assert "warning: other work kept ~1.9 of the 2 measuring threads' CPUs busy" in render(report)
+
+
+def test_a_step_that_beats_the_bound_gets_a_note() -> None:
+    assert "beat the bandwidth bound" not in render(_report())
+    report = make_report([make_result("torch-compiled", median=0.5 * BOUND_SECONDS)])
+    assert "note: 1 step time(s) beat the bandwidth bound" in render(report)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from adadelta_compiled.bench.roofline import bound_seconds, bytes_per_element, roofline
+from adadelta_compiled.bench.roofline import Bandwidth, bound_seconds, bytes_per_element, roofline
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,14 @@ def test_a_step_twice_the_bound_reaches_half_the_bandwidth() -> None:
     slower = roofline(seconds=0.04, bound=0.02)
     assert slower.multiple == pytest.approx(2.0)
     assert slower.fraction == pytest.approx(0.5)
+
+
+def test_the_best_of_several_bandwidth_measurements_is_the_bandwidth() -> None:
+    start, end = (
+        Bandwidth(rate, (rate,), buffer_bytes=2**27, runs=10, method="")
+        for rate in (30e9, 40e9)
+    )
+    best = Bandwidth.best_of([start, end])
+    assert best.bytes_per_second == 40e9
+    assert best.per_measurement == (30e9, 40e9) and best.runs == 20
+    assert "best of 20 runs in 2 measurements" in best.method
