@@ -85,30 +85,23 @@ _HEADER = [
 ]  # fmt: skip
 
 
-def _gb_per_s(rates: tuple[float, ...]) -> str:
-    return ", ".join(f"{rate / 1e9:.1f}" for rate in rates) + " GB/s"
-
-
-def render(report: Report) -> str:
-    """The text report: what ran where, the table, failures, then the targets."""
+def _header(report: Report) -> list[str]:
+    """What ran where, and how to read the table."""
     machine, settings = report.machine, report.settings
-    dtype = DTYPES[settings.dtype]
+    load = machine.load_average
     lines = [
         f"adadelta_compiled.bench: {settings.device}, {settings.dtype}"
         + (", --quick (smoke-test sizes: not figures to quote)" if settings.quick else ""),
         f"machine: {machine.cpu_model}, {machine.cpu_count} CPUs"
         + (f", {machine.accelerator}" if machine.accelerator else "")
         + f"; Python {machine.python}, torch {machine.torch_version}, {machine.threads} threads"
-        + (
-            ""
-            if machine.load_average is None
-            else "; load average at start {:.2f} {:.2f} {:.2f}".format(*machine.load_average)
-        ),
-        f"bandwidth: {report.bandwidth.bytes_per_second / 1e9:.1f} GB/s "
-        f"(at start, end: {_gb_per_s(report.bandwidth.per_measurement)}), "
-        f"{report.bandwidth.method}",
-        f"roofline: a step moves {bytes_per_element(dtype)} bytes/element ({settings.dtype}); "
-        "x bound = median / bandwidth-bound time (1.00x = at the limit), of BW = its inverse",
+        + ("" if load is None else "; load average at start {:.2f} {:.2f} {:.2f}".format(*load)),
+        f"bandwidth: {report.bandwidth.bytes_per_second / 1e9:.1f} GB/s (measured "
+        + ", ".join(f"{rate / 1e9:.1f}" for rate in report.bandwidth.per_measurement)
+        + f"), {report.bandwidth.method}",
+        f"roofline: a step moves {bytes_per_element(DTYPES[settings.dtype])} bytes/element "
+        f"({settings.dtype}); x bound = median / bandwidth-bound time (1.00x = at the limit), "
+        "of BW = its inverse",
     ]
     busy = busy_cpus(machine)
     if busy is not None and busy > 0.5:
@@ -117,23 +110,26 @@ def render(report: Report) -> str:
             "CPUs busy at the start (load average); timings are unreliable: use a quiet machine "
             "or --threads"
         )
-    bounds = {r.workload: r for r in report.results}
+    workloads = {r.workload: r for r in report.results}
     lines.append(
         "bound per step: "
         + "; ".join(
             f"{name} {format_seconds(r.bound_seconds)} "
             f"({r.numel:,} elements in {r.tensors} tensor{'' if r.tensors == 1 else 's'})"
-            for name, r in bounds.items()
+            for name, r in workloads.items()
         )
     )
-    lines += [
+    return lines + [
         f"peak mem: {report.memory_method}, optimizer state included",
         f"g/r: graphs compiled / Dynamo recompiles over {settings.steps} steps with lr changing "
         "every step ('-': eager, not counted)",
         "cold/warm 1st: first step in a fresh process with an empty / the same Inductor cache",
-        "",
-        _table(_HEADER, [_row(result) for result in report.results], text_columns=2),
     ]
+
+
+def _notes(report: Report) -> list[str]:
+    """Steps that beat the bound, and trials that failed."""
+    lines = []
     beaten = [r for r in report.results if r.roofline is not None and r.roofline.multiple < 1]
     if beaten:
         lines += [
@@ -151,19 +147,22 @@ def render(report: Report) -> str:
     ]
     if failures:
         lines += ["", "failures:", *failures]
-    lines.append("")
+    return lines
+
+
+def _targets(report: Report) -> list[str]:
+    candidate = report.settings.candidate
     if not report.targets:
-        lines.append(f"targets: not checked, {settings.candidate} was not measured")
-    else:
-        lines.append(f"targets ({settings.candidate}):")
-        target_rows = [
-            [check.workload, check.target, check.measured, check.status]
-            for check in report.targets
-        ]
-        lines.append(
-            _table(["workload", "target", "measured", "status"], target_rows, text_columns=4)
-        )
-    return "\n".join(lines)
+        return ["", f"targets: not checked, {candidate} was not measured"]
+    rows = [[c.workload, c.target, c.measured, c.status] for c in report.targets]
+    header = ["workload", "target", "measured", "status"]
+    return ["", f"targets ({candidate}):", _table(header, rows, text_columns=4)]
+
+
+def render(report: Report) -> str:
+    """The text report: what ran where, the table, notes and failures, then the targets."""
+    table = _table(_HEADER, [_row(result) for result in report.results], text_columns=2)
+    return "\n".join([*_header(report), "", table, *_notes(report), *_targets(report)])
 
 
 def to_json(report: Report) -> dict[str, Any]:
