@@ -55,6 +55,7 @@ class CompileCounter:
             # "Recompiling function ...\n triggered by ...:\n - <first guard failure>\n ..."
             lines = self.recompile_messages[0].splitlines()
             reason = lines[2].strip().removeprefix("- ") if len(lines) > 2 else lines[0]
+            reason = " ".join(reason.split())
         return CompileCount(
             steps, self.graphs, graphs_first_step, len(self.recompile_messages), reason
         )
