@@ -53,7 +53,7 @@ class OracleComparison:
 
     def mismatch(self, step: int, actual: Snapshot) -> str | None:
         """What differs after 1-based ``step`` beyond tolerance, or None."""
-        expected, bounds = self.oracle.expected[step - 1], self.oracle.bounds[step - 1]
+        expected, bounds = self.oracle.expected[step - 1], self.oracle.bounds(step)
         for i in range(len(self.case.params)):
             problem = self._state_mismatch(i, expected, bounds, actual) or _value_mismatch(
                 "value", expected.params[i], actual.params[i], bounds.params[i]

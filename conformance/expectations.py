@@ -72,7 +72,6 @@ def expect_trajectory(
     After every step the params and state must match the oracle within tolerance, and
     ``inspect`` (if given) must find no problem."""
     first = subject.target if start is None else start
-    snippet = render_case(case, first, str(subject.device), relay)
     comparison = OracleComparison(case, subject.spec, run_oracle(case, subject.spec))
     steps = stepping(case, first.factory, subject.device, relay)
     for step in range(1, case.steps + 1):
@@ -82,9 +81,10 @@ def expect_trajectory(
             raise CheckFailure(
                 f"during step {step} (which includes building the optimizer, changing "
                 f"param_groups and handing over state), the implementation {_raised(error)}",
-                snippet,
+                render_case(case, first, str(subject.device), relay),
             ) from error
         problem = comparison.mismatch(step, snapshot(stepped, subject.spec))
         if problem is None and inspect is not None:
             problem = inspect(stepped)
-        expect(problem is None, str(problem), snippet)
+        if problem is not None:
+            raise CheckFailure(problem, render_case(case, first, str(subject.device), relay))

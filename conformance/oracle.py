@@ -18,11 +18,19 @@ __all__ = ["OracleRun", "run_oracle"]
 
 @dataclass(frozen=True)
 class OracleRun:
-    """``expected[t]`` holds the values after step t + 1; ``bounds[t]`` how far an
+    """``expected[t]`` holds the values after step t + 1; ``bounds(t + 1)`` how far an
     implementation may be from each of them (same structure; its ``steps`` are exact)."""
 
+    case: Case
+    spec: OptimizerSpec
     expected: list[Snapshot]
-    bounds: list[Snapshot]
+    perturbation: RoundingPerturbation
+    perturbed: list[Snapshot]
+
+    def bounds(self, step: int) -> Snapshot:
+        """The tolerances after 1-based ``step``; computed on demand, as they cost a few
+        backward passes."""
+        return _bounds(self.perturbation, self.perturbed[step - 1], self.spec, self.case)
 
 
 def _detached(snapshot: Snapshot) -> Snapshot:
@@ -56,7 +64,7 @@ def run_oracle(case: Case, spec: OptimizerSpec) -> OracleRun:
     buffers: list[dict[str, Tensor] | None] = [None] * len(params)
     steps: list[float | None] = [None] * len(params)
     perturbation = RoundingPerturbation()
-    expected, bounds = [], []
+    perturbed = []
     for hyperparameters, grads in zip(hyperparameters_per_step(case, spec), case.grads, strict=True):
         for i, values in enumerate(grads):
             if values is None:
@@ -71,7 +79,6 @@ def run_oracle(case: Case, spec: OptimizerSpec) -> OracleRun:
                 )
             steps[i] = (steps[i] or 0.0) + 1.0
         counters = steps if spec.step_key is not None else [None] * len(steps)
-        snapshot = Snapshot(tuple(params), tuple(buffers), tuple(counters))
-        expected.append(_detached(snapshot))
-        bounds.append(_bounds(perturbation, snapshot, spec, case))
-    return OracleRun(expected, bounds)
+        perturbed.append(Snapshot(tuple(params), tuple(buffers), tuple(counters)))
+    expected = [_detached(snapshot) for snapshot in perturbed]
+    return OracleRun(case, spec, expected, perturbation, perturbed)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 __all__ = ["DEFAULT_PROFILE", "THOROUGH_PROFILE", "register_profiles", "settings_for"]
 
@@ -12,6 +12,9 @@ THOROUGH_PROFILE = "conformance-thorough"
 # A compiled implementation compiles on the first example of each new dtype, so no example has
 # a meaningful deadline and the first ones are slow by design.
 _UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+# Failures are shrunk to a minimal example, but not "explained": that phase reruns the failing
+# example under coverage tracing, costing seconds per failing check for a report about our code.
+_PHASES = tuple(phase for phase in Phase if phase is not Phase.explain)
 
 
 def register_profiles() -> None:
@@ -24,6 +27,7 @@ def register_profiles() -> None:
         database=None,
         report_multiple_bugs=False,
         print_blob=False,
+        phases=_PHASES,
         **_UNTIMED,
     )
     # Fresh random examples each run (the report shows the seed to replay them).
@@ -34,6 +38,7 @@ def register_profiles() -> None:
         database=None,
         report_multiple_bugs=False,
         print_blob=False,
+        phases=_PHASES,
         **_UNTIMED,
     )
 

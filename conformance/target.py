@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DEFAULT_TARGET", "Target", "TargetError", "describe", "resolve"]
+__all__ = ["DEFAULT_TARGET", "Target", "TargetError", "describe", "load_attribute", "resolve"]
 
 DEFAULT_TARGET = "adadelta_compiled:Adadelta"
 
@@ -60,13 +60,7 @@ def _spelling(module: str, attribute: str, qualified: bool = False) -> tuple[str
     return f"import {module}", f"{module}.{attribute}"
 
 
-def resolve(target: str, *, qualified: bool = False) -> Target:
-    """The factory named by ``MODULE:ATTR`` or ``MODULE.ATTR`` (spelled ``module.attr`` in
-    snippets if ``qualified``, so that it cannot clash with another target's name).
-
-    Raises:
-        TargetError: it cannot be imported, lacks the attribute, or is not callable.
-    """
+def _load(target: str) -> tuple[Any, str, str]:
     candidates = _split(target)
     if not target or not all(module and attribute for module, attribute in candidates):
         raise TargetError(f"{target!r} is not MODULE:ATTR (e.g. torch.optim:Adadelta)")
@@ -77,7 +71,7 @@ def resolve(target: str, *, qualified: bool = False) -> Target:
         except ModuleNotFoundError as error:
             problems.append(f"import {module_name}: {error}")
             continue
-        except Exception as error:  # the module itself is broken: say so, one line
+        except Exception as error:  # the module itself is broken: say so, on one line
             raise TargetError(
                 f"cannot use {target!r}: importing {module_name} raised "
                 f"{type(error).__name__}: {error}"
@@ -88,14 +82,34 @@ def resolve(target: str, *, qualified: bool = False) -> Target:
         except AttributeError:
             problems.append(f"module {module_name} has no attribute {attribute!r}")
             continue
-        if not callable(obj):
-            raise TargetError(
-                f"cannot use {target!r}: {module_name}:{attribute} is a "
-                f"{type(obj).__name__}, not an optimizer class or factory"
-            )
-        imports, expression = _spelling(module_name, attribute, qualified)
-        return Target(obj, f"{module_name}:{attribute}", imports, expression, _version(module_name))
+        return obj, module_name, attribute
     raise TargetError(f"cannot import {target!r}: " + "; ".join(problems))
+
+
+def load_attribute(target: str) -> Any:
+    """The object named by ``MODULE:ATTR`` or ``MODULE.ATTR`` (e.g. a spec).
+
+    Raises:
+        TargetError: it cannot be imported or lacks the attribute.
+    """
+    return _load(target)[0]
+
+
+def resolve(target: str, *, qualified: bool = False) -> Target:
+    """The factory named by ``MODULE:ATTR`` or ``MODULE.ATTR`` (spelled ``module.attr`` in
+    snippets if ``qualified``, so that it cannot clash with another target's name).
+
+    Raises:
+        TargetError: it cannot be imported, lacks the attribute, or is not callable.
+    """
+    obj, module_name, attribute = _load(target)
+    if not callable(obj):
+        raise TargetError(
+            f"cannot use {target!r}: {module_name}:{attribute} is a "
+            f"{type(obj).__name__}, not an optimizer class or factory"
+        )
+    imports, expression = _spelling(module_name, attribute, qualified)
+    return Target(obj, f"{module_name}:{attribute}", imports, expression, _version(module_name))
 
 
 def describe(factory: Callable[..., Any]) -> Target:
@@ -103,10 +117,11 @@ def describe(factory: Callable[..., Any]) -> Target:
     module = getattr(factory, "__module__", None) or "__main__"
     qualname = getattr(factory, "__qualname__", None) or repr(factory)
     try:
-        if module != "__main__" and "<" not in qualname and resolve(f"{module}:{qualname}").factory is factory:
-            imports, expression = _spelling(module, qualname)
-            return Target(factory, f"{module}:{qualname}", imports, expression, _version(module))
+        importable = module != "__main__" and load_attribute(f"{module}:{qualname}") is factory
     except TargetError:
-        pass
+        importable = False
+    if importable:
+        imports, expression = _spelling(module, qualname)
+        return Target(factory, f"{module}:{qualname}", imports, expression, _version(module))
     placeholder = f"factory = ...  # {factory!r}, the implementation under test"
     return Target(factory, f"{module}:{qualname}", placeholder, "factory", _version(module))

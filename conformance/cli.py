@@ -1,0 +1,125 @@
+"""``python -m conformance MODULE:ATTR``: check an implementation, print a report, exit 0/1/2.
+
+Exit codes: 0 every check passed (skips, expected failures and XPASS allowed), 1 a check
+FAILED, 2 a usage error (bad option, a target that cannot be imported or called).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from .profiles import DEFAULT_PROFILE, THOROUGH_PROFILE
+    from .runner import DEFAULT_SPEC
+    from .target import DEFAULT_TARGET
+
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance",
+        description="Check an optimizer against the documented semantics of its reference "
+        "(by default: an Adadelta against torch.optim.Adadelta).",
+    )
+    parser.add_argument(
+        "target",
+        nargs="?",
+        default=DEFAULT_TARGET,
+        help=f"MODULE:ATTR (or MODULE.ATTR) of an optimizer class or factory "
+        f"(default: {DEFAULT_TARGET})",
+    )
+    parser.add_argument("--json", metavar="PATH", type=Path, help="also write the report as JSON")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where params live")
+    parser.add_argument(
+        "-k", dest="select", metavar="EXPR", default="",
+        help="run the checks matching EXPR: substrings of check names with and/or/not/()",
+    )
+    parser.add_argument("--list", action="store_true", help="list the selected checks and exit")
+    parser.add_argument(
+        "--expected-failures", metavar="FILE", type=Path,
+        help='JSON {"check_name": "reason"}: such failures are reported as xfail',
+    )
+    parser.add_argument(
+        "--profile", default=DEFAULT_PROFILE,
+        help=f"hypothesis profile: {DEFAULT_PROFILE} (fixed examples, fast), {THOROUGH_PROFILE} "
+        "(many random examples) or any registered one (default: %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, help="hypothesis seed of a randomized profile")
+    parser.add_argument("-n", dest="workers", type=int, default=1, metavar="N", help="worker processes")
+    parser.add_argument(
+        "--distributed", action="store_true",
+        help="also run the distributed checks (DDP, FSDP2, distributed checkpoints; they spawn "
+        "2 gloo processes)",
+    )
+    parser.add_argument(
+        "--spec", default=DEFAULT_SPEC, metavar="MODULE:ATTR",
+        help="the OptimizerSpec to check against (default: %(default)s)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+
+    import torch
+    from hypothesis.errors import InvalidArgument
+
+    from .expected_failures import ExpectedFailuresError, load_expected_failures
+    from .profiles import settings_for
+    from .runner import Recipe, available_checks, run, seed_for, selected
+    from .selection import SelectionError
+    from .spec import OptimizerSpec
+    from .target import TargetError, load_attribute
+
+    try:
+        spec = load_attribute(arguments.spec)
+        if not isinstance(spec, OptimizerSpec):
+            parser.error(f"--spec {arguments.spec} is a {type(spec).__name__}, not an OptimizerSpec")
+        checks = selected(available_checks(spec, arguments.distributed), arguments.select)
+        if not checks:
+            parser.error(f"-k {arguments.select!r} selects no check (--list shows them)")
+        if arguments.list:
+            print("\n".join(f"{c.name}: {c.rule}" for c in checks))
+            return 0
+        if arguments.workers < 1:
+            parser.error(f"-n {arguments.workers}: needs at least 1 worker")
+        if arguments.device == "cuda" and not torch.cuda.is_available():
+            parser.error("--device cuda: torch.cuda.is_available() is False")
+        settings_for(arguments.profile)
+        expected = (
+            {} if arguments.expected_failures is None
+            else load_expected_failures(arguments.expected_failures)
+        )
+        seed = seed_for(arguments.profile, arguments.seed)
+        recipe = Recipe(
+            arguments.target,
+            arguments.spec,
+            arguments.device,
+            arguments.profile,
+            seed,
+            arguments.distributed,
+        )
+        subject = recipe.subject()
+    except (TargetError, SelectionError, ExpectedFailuresError) as error:
+        parser.error(str(error))
+    except InvalidArgument as error:
+        parser.error(f"--profile {arguments.profile}: {error}")
+
+    report = run(
+        subject,
+        checks,
+        expected_failures=expected,
+        workers=min(arguments.workers, len(checks)),
+        recipe=recipe,
+        profile=arguments.profile,
+    )
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(report.render())
+    if arguments.json is not None:
+        arguments.json.write_text(report.dumps() + "\n", encoding="utf-8")
+    return report.exit_code

@@ -1,0 +1,205 @@
+"""Run checks on a subject and collect a :class:`Report`, in this process or in several."""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import random
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from .adadelta import ADADELTA
+from .check import Check
+from .checks import checks_for
+from .expected_failures import unknown_names
+from .failures import CheckFailure, CheckSkipped
+from .profiles import DEFAULT_PROFILE, settings_for
+from .report import CheckResult, Outcome, Report
+from .selection import matcher
+from .spec import OptimizerSpec
+from .subject import Subject
+from .target import describe, load_attribute, resolve
+
+__all__ = [
+    "DEFAULT_SPEC",
+    "Recipe",
+    "available_checks",
+    "check",
+    "run",
+    "run_check",
+    "seed_for",
+    "selected",
+]
+
+DEFAULT_SPEC = "conformance.adadelta:ADADELTA"
+
+
+def available_checks(spec: OptimizerSpec, distributed: bool = False) -> tuple[Check, ...]:
+    """The spec's checks, plus the optional distributed ones (which spawn processes)."""
+    if not distributed:
+        return checks_for(spec)
+    from .checks import distributed as distributed_chapter
+
+    return (*checks_for(spec), *distributed_chapter.checks(spec))
+
+
+def _draws(error: BaseException) -> str:
+    notes = [n for n in getattr(error, "__notes__", []) if n.startswith("Draw ")]
+    if not notes:
+        return ""
+    return "\nhypothesis draws of the shrunk example:\n" + "\n".join(
+        "    " + note.replace("\n", "\n    ") for note in notes
+    )
+
+
+def _explain(error: BaseException) -> str:
+    if isinstance(error, BaseExceptionGroup):  # hypothesis: flaky, or several distinct bugs
+        return _explain(error.exceptions[0])
+    if isinstance(error, CheckFailure):
+        return str(error) + _draws(error)
+    trace = "".join(traceback.format_exception(error, limit=-4))
+    return f"the check raised {type(error).__name__}: {error}{_draws(error)}\n{trace}"
+
+
+def run_check(check: Check, subject: Subject) -> CheckResult:
+    """Run one check; whatever happens becomes its result (nothing propagates)."""
+    start = time.perf_counter()
+    try:
+        check.run(subject)
+    except CheckSkipped as skip:
+        outcome, message = Outcome.SKIPPED, str(skip)
+    except Exception as error:
+        outcome, message = Outcome.FAILED, _explain(error)
+    else:
+        outcome, message = Outcome.PASSED, ""
+    duration = time.perf_counter() - start
+    return CheckResult(check.name, outcome, check.rule, message, duration_s=duration)
+
+
+def _expected(result: CheckResult, expected_failures: Mapping[str, str]) -> CheckResult:
+    reason = expected_failures.get(result.name)
+    if reason is None or result.outcome is Outcome.SKIPPED:
+        return result
+    outcome = Outcome.XFAIL if result.outcome is Outcome.FAILED else Outcome.XPASS
+    return CheckResult(result.name, outcome, result.rule, result.message, reason, result.duration_s)
+
+
+def selected(checks: Sequence[Check], expression: str) -> list[Check]:
+    """The checks whose names match a ``-k`` expression (see :mod:`conformance.selection`)."""
+    chosen = matcher(expression)
+    return [c for c in checks if chosen(c.name)]
+
+
+def seed_for(profile: str, seed: int | None) -> int | None:
+    """The seed a run uses: None under a derandomized profile, else ``seed`` or a fresh one."""
+    if settings_for(profile).derandomize:
+        return None
+    return random.randrange(2**32) if seed is None else seed
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything a worker process needs to rebuild the subject: names, not objects."""
+
+    target: str
+    spec: str
+    device: str
+    profile: str
+    seed: int | None
+    distributed: bool = False
+
+    def subject(self) -> Subject:
+        spec = load_attribute(self.spec)
+        settings = settings_for(self.profile)
+        return Subject(resolve(self.target), spec, torch.device(self.device), settings, self.seed)
+
+
+@functools.cache
+def _worker_subject(recipe: Recipe) -> tuple[Subject, dict[str, Check]]:
+    subject = recipe.subject()
+    return subject, {c.name: c for c in available_checks(subject.spec, recipe.distributed)}
+
+
+def _run_in_worker(recipe: Recipe, name: str) -> CheckResult:
+    subject, checks = _worker_subject(recipe)
+    return run_check(checks[name], subject)
+
+
+def run(
+    subject: Subject,
+    checks: Sequence[Check],
+    *,
+    expected_failures: Mapping[str, str] | None = None,
+    profile: str = DEFAULT_PROFILE,
+    workers: int = 1,
+    recipe: Recipe | None = None,
+) -> Report:
+    """Run ``checks`` on ``subject`` under hypothesis ``profile``; with ``workers`` > 1 and a
+    ``recipe``, in that many spawned processes, each rebuilding the subject from the recipe."""
+    expected = dict(expected_failures or {})
+    start = time.perf_counter()
+    if workers > 1 and recipe is not None:
+        names = [c.name for c in checks]
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            results = list(pool.map(functools.partial(_run_in_worker, recipe), names))
+    else:
+        results = [run_check(c, subject) for c in checks]
+    known = [c.name for c in available_checks(subject.spec, distributed=True)]
+    return Report(
+        implementation=subject.target.name,
+        implementation_version=subject.target.version,
+        spec=subject.spec.name,
+        reference=subject.spec.reference_name,
+        torch_version=torch.__version__,
+        device=str(subject.device),
+        profile=profile,
+        seed=subject.seed,
+        results=tuple(_expected(r, expected) for r in results),
+        warnings=tuple(unknown_names(expected, known)),
+        duration_s=time.perf_counter() - start,
+    )
+
+
+def check(
+    factory: Callable[..., Any],
+    *,
+    spec: OptimizerSpec = ADADELTA,
+    device: str = "cpu",
+    select: str = "",
+    expected_failures: Mapping[str, str] | None = None,
+    profile: str = DEFAULT_PROFILE,
+    seed: int | None = None,
+    distributed: bool = False,
+) -> Report:
+    """Check an optimizer class or factory against ``spec``; prints nothing.
+
+    Args:
+        factory: called like the reference's constructor, e.g.
+            ``torch.optim.Adadelta(params, lr=1.0, rho=0.9, ...)``.
+        spec: the documented semantics to check against.
+        device: ``"cpu"`` or ``"cuda"``.
+        select: a ``-k`` expression over check names; "" runs every check.
+        expected_failures: ``{check_name: reason}``; such failures are reported as xfail.
+        profile: a registered hypothesis profile.
+        seed: hypothesis seed for a randomized profile (None: a fresh one).
+        distributed: also run the distributed checks (they spawn processes).
+
+    Returns:
+        The report; ``report.passed`` tells whether no check failed.
+
+    Example:
+        >>> report = conformance.check(torch.optim.Adadelta, select="closure or zero_grad")
+        >>> report.passed
+        True
+    """
+    settings = settings_for(profile)
+    subject = Subject(describe(factory), spec, torch.device(device), settings, seed_for(profile, seed))
+    chosen = selected(available_checks(spec, distributed), select)
+    return run(subject, chosen, expected_failures=expected_failures, profile=profile)
