@@ -1,1 +1,60 @@
-"""Checks any Adadelta implementation against torch.optim.Adadelta's documented semantics."""
+"""Checks any Adadelta implementation against torch.optim.Adadelta's documented semantics.
+
+Three ways in: ``python -m conformance MODULE:ATTR`` (:mod:`conformance.cli`), the pytest
+plugin ``pytest --adadelta-impl MODULE:ATTR`` (:mod:`conformance.plugin`), and this API::
+
+    report = conformance.check(MyAdadelta)            # a Report; prints nothing
+    assert report.passed, report.render()
+
+    @conformance.parametrize_with_checks([MyAdadelta])
+    def test_conformance(implementation, check):
+        check(implementation)
+
+Another optimizer plugs in through its own :class:`OptimizerSpec` (see
+:mod:`conformance.adadelta`). Public names are loaded on first use, so that importing the
+pytest plugin (a submodule) imports neither torch nor hypothesis.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .adadelta import ADADELTA, adadelta_update
+    from .checks.check import Check
+    from .checks import checks_for
+    from .failures import CheckFailure, CheckSkipped
+    from .parametrize import parametrize_with_checks
+    from .profiles import DEFAULT_PROFILE, THOROUGH_PROFILE, register_profiles
+    from .report import CheckResult, Outcome, Report
+    from .runner import check
+    from .spec import InvalidArguments, MathScenario, OptimizerSpec
+
+_HOMES = {
+    "ADADELTA": "adadelta",
+    "adadelta_update": "adadelta",
+    "Check": "checks.check",
+    "checks_for": "checks",
+    "CheckFailure": "failures",
+    "CheckSkipped": "failures",
+    "parametrize_with_checks": "parametrize",
+    "DEFAULT_PROFILE": "profiles",
+    "THOROUGH_PROFILE": "profiles",
+    "register_profiles": "profiles",
+    "CheckResult": "report",
+    "Outcome": "report",
+    "Report": "report",
+    "check": "runner",
+    "InvalidArguments": "spec",
+    "MathScenario": "spec",
+    "OptimizerSpec": "spec",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'conformance' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)

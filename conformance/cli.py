@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not checks:
             parser.error(f"-k {arguments.select!r} selects no check (--list shows them)")
         if arguments.list:
-            print("\n".join(f"{c.name}: {c.rule}" for c in checks))
+            print("\n".join(c.name for c in checks))
             return 0
         if arguments.workers < 1:
             parser.error(f"-n {arguments.workers}: needs at least 1 worker")

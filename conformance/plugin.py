@@ -1,1 +1,221 @@
-"""pytest plugin running the Adadelta conformance suite; inert unless ``--adadelta-impl`` is given."""
+"""pytest plugin: ``pytest --adadelta-impl MODULE:ATTR`` runs the conformance checks as tests.
+
+Registered through the ``pytest11`` entry point, so it is loaded into every pytest run where
+this package is installed. It therefore imports neither torch nor hypothesis at load time and
+does nothing unless ``--adadelta-impl`` (or the ini key ``adadelta_impl``) names an
+implementation. Then each check becomes one test, ``adadelta-conformance::<check name>``, which
+``-k`` selects like any other.
+
+Options (each also an ini key: ``--adadelta-device`` is ``adadelta_device``, ...)::
+
+    --adadelta-impl MODULE:ATTR          the implementation under test
+    --adadelta-device cpu|cuda           where params live (default cpu)
+    --adadelta-profile NAME              hypothesis profile (default conformance-default)
+    --adadelta-seed N                    hypothesis seed of a randomized profile
+    --adadelta-expected-failures FILE    JSON {check_name: reason}: those tests xfail
+    --adadelta-spec MODULE:ATTR          the OptimizerSpec (default: the Adadelta spec)
+    --adadelta-distributed               also run the distributed checks
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .checks.check import Check
+    from .subject import Subject
+
+__all__ = [
+    "ConformanceItem",
+    "ConformanceSuite",
+    "pytest_addoption",
+    "pytest_make_collect_report",
+    "pytest_configure",
+    "pytest_report_header",
+]
+
+_DEVICES = ("cpu", "cuda")
+
+# name -> (help, argparse keywords); the option is --adadelta-<name>, the ini key adadelta_<name>
+_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "impl": ("MODULE:ATTR of the Adadelta class or factory to check; enables the suite", {}),
+    "device": ("where params live: cpu or cuda (default cpu)", {}),
+    "profile": ("hypothesis profile of the suite (default conformance-default)", {}),
+    "seed": ("hypothesis seed, for a randomized profile", {}),
+    "expected-failures": ('JSON file {"check_name": "reason"}: those checks xfail', {}),
+    "spec": ("MODULE:ATTR of the OptimizerSpec (default conformance.adadelta:ADADELTA)", {}),
+    "distributed": ("also run the distributed checks (they spawn processes)", {"action": "store_true"}),
+}
+
+
+@dataclass(frozen=True)
+class _Suite:
+    subject: Subject
+    checks: tuple[Check, ...]
+    expected_failures: dict[str, str]
+    profile: str
+
+
+_SUITE = pytest.StashKey[_Suite]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("adadelta-conformance", "Adadelta conformance checks (conformance)")
+    for name, (help_text, keywords) in _OPTIONS.items():
+        ini = f"adadelta_{name.replace('-', '_')}"
+        group.addoption(f"--adadelta-{name}", dest=ini, help=help_text, **keywords)
+        kind = "bool" if keywords.get("action") == "store_true" else "string"
+        parser.addini(ini, help=help_text, type=kind, default=False if kind == "bool" else "")
+
+
+def _option(config: pytest.Config, name: str) -> Any:
+    ini = f"adadelta_{name.replace('-', '_')}"
+    value = config.getoption(ini)
+    return value if value not in (None, False) else config.getini(ini)
+
+
+def _bad(name: str, problem: str) -> pytest.UsageError:
+    ini = f"adadelta_{name.replace('-', '_')}"
+    return pytest.UsageError(f"--adadelta-{name} (ini {ini}): {problem}")
+
+
+def _suite(config: pytest.Config, target: str) -> _Suite:
+    import torch
+    from hypothesis.errors import InvalidArgument
+
+    from .expected_failures import ExpectedFailuresError, load_expected_failures
+    from .profiles import DEFAULT_PROFILE, settings_for
+    from .runner import DEFAULT_SPEC, available_checks, seed_for
+    from .spec import OptimizerSpec
+    from .subject import Subject
+    from .target import TargetError, load_attribute, resolve
+
+    device = _option(config, "device") or "cpu"
+    if device not in _DEVICES:
+        raise _bad("device", f"{device!r} is not one of {', '.join(_DEVICES)}")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise _bad("device", "cuda, but torch.cuda.is_available() is False")
+    profile = _option(config, "profile") or DEFAULT_PROFILE
+    try:
+        settings = settings_for(profile)
+    except InvalidArgument as error:
+        raise _bad("profile", str(error)) from error
+    seed_text = _option(config, "seed")
+    if seed_text and not str(seed_text).lstrip("-").isdigit():
+        raise _bad("seed", f"{seed_text!r} is not an integer")
+    try:
+        implementation = resolve(target)
+    except TargetError as error:
+        raise _bad("impl", str(error)) from error
+    spec_name = _option(config, "spec") or DEFAULT_SPEC
+    try:
+        spec = load_attribute(spec_name)
+    except TargetError as error:
+        raise _bad("spec", str(error)) from error
+    if not isinstance(spec, OptimizerSpec):
+        raise _bad("spec", f"{spec_name} is a {type(spec).__name__}, not an OptimizerSpec")
+    expected_path = _option(config, "expected-failures")
+    try:
+        expected = load_expected_failures(Path(expected_path)) if expected_path else {}
+    except ExpectedFailuresError as error:
+        raise _bad("expected-failures", str(error)) from error
+    seed = seed_for(profile, int(seed_text) if seed_text else None)
+    subject = Subject(implementation, spec, torch.device(device), settings, seed)
+    checks = available_checks(spec, bool(_option(config, "distributed")))
+    return _Suite(subject, checks, expected, profile)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    target = _option(config, "impl")
+    if not target:
+        return
+    suite = config.stash[_SUITE] = _suite(config, target)
+    from .expected_failures import unknown_names
+
+    for warning in unknown_names(suite.expected_failures, [c.name for c in suite.checks]):
+        config.issue_config_time_warning(pytest.PytestConfigWarning(warning), stacklevel=2)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    suite = config.stash.get(_SUITE, None)
+    if suite is None:
+        return []
+    subject = suite.subject
+    seed = "derandomized" if subject.seed is None else f"seed {subject.seed}"
+    return [
+        f"adadelta conformance: {subject.target.name} ({subject.target.version}) against "
+        f"{subject.spec.reference_name}, device {subject.device}, hypothesis profile "
+        f"{suite.profile} ({seed})"
+    ]
+
+
+class ConformanceFailure(Exception):
+    """A check failed; its message is the check's explanation."""
+
+
+class ConformanceItem(pytest.Item):
+    """One conformance check of the implementation under test, as a test."""
+
+    def __init__(self, *, check: Check, subject: Subject, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check = check
+        self.subject = subject
+
+    def runtest(self) -> None:
+        from .report import Outcome
+        from .runner import run_check
+
+        result = run_check(self.check, self.subject)
+        if result.outcome is Outcome.SKIPPED:
+            pytest.skip(result.message)
+        if result.outcome is Outcome.FAILED:
+            raise ConformanceFailure(f"rule: {result.rule}\n{result.message}")
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+    ) -> str | Any:
+        if isinstance(excinfo.value, ConformanceFailure):
+            return f"{self.check.name} ({self.subject.target.name}):\n{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"adadelta conformance of {self.subject.target.name}: {self.name}"
+
+
+class ConformanceSuite(pytest.Collector):
+    """The parent of the check tests: ``adadelta-conformance::<check name>``."""
+
+    def __init__(self, *, suite: _Suite, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite = suite
+
+    def collect(self) -> list[pytest.Item]:
+        items: list[pytest.Item] = []
+        for check in self.suite.checks:
+            item = ConformanceItem.from_parent(
+                self, name=check.name, check=check, subject=self.suite.subject
+            )
+            reason = self.suite.expected_failures.get(check.name)
+            if reason is not None:
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
+            items.append(item)
+        return items
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """Add the suite to what the session collects, so that ``-k`` and ``-m`` select its tests
+    and the collection counts them like any others."""
+    report = yield
+    suite = collector.config.stash.get(_SUITE, None)
+    if suite is not None and isinstance(collector, pytest.Session) and report.passed:
+        report.result.append(
+            ConformanceSuite.from_parent(
+                collector, name="adadelta-conformance", nodeid="adadelta-conformance", suite=suite
+            )
+        )
+    return report

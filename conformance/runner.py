@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from .adadelta import ADADELTA
-from .check import Check
+from .checks.check import Check
 from .checks import checks_for
 from .expected_failures import unknown_names
 from .failures import CheckFailure, CheckSkipped

@@ -5,7 +5,7 @@ Each chapter module exposes ``checks(spec)``; :func:`checks_for` collects them i
 
 from __future__ import annotations
 
-from ..check import Check
+from .check import Check
 from ..spec import OptimizerSpec
 from . import contract, devices, hooks, math, param_groups, state, state_dict, validation
 

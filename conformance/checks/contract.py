@@ -9,7 +9,7 @@ import torch
 from hypothesis import strategies as st
 
 from ..case import Case, GroupCase, logical_tensor
-from ..check import Check
+from .check import Check
 from ..comparison import OracleComparison
 from ..examples import example_param
 from ..expectations import expect, expect_same_error, expect_trajectory

@@ -8,7 +8,7 @@ import torch
 from hypothesis import strategies as st
 
 from ..case import Case, GroupCase
-from ..check import Check
+from .check import Check
 from ..expectations import expect_trajectory
 from ..failures import CheckSkipped
 from ..properties import run_property

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from ..check import Check
+from .check import Check
 from ..expectations import expect
 from ..snippet import render_script
 from ..spec import OptimizerSpec

@@ -10,7 +10,7 @@ import torch
 from hypothesis import strategies as st
 
 from ..case import Case, FillLR, TensorLR
-from ..check import Check
+from .check import Check
 from ..expectations import expect_trajectory
 from ..failures import CheckSkipped
 from ..layout import expected_state_stride, same_layout

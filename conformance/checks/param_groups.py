@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from hypothesis import strategies as st
 
-from ..check import Check
+from .check import Check
 from ..examples import example_case, example_param
 from ..expectations import expect_same_error, expect_trajectory
 from ..case import FillLR, GroupCase, TensorLR

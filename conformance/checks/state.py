@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from ..check import Check
+from .check import Check
 from ..examples import example_case, example_param
 from ..expectations import expect_trajectory
 from ..failures import CheckSkipped

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from ..case import Case
-from ..check import Check
+from .check import Check
 from ..examples import example_case, example_param
 from ..expectations import expect_same_error, expect_trajectory
 from ..replay import Relay

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from ..check import Check
+from .check import Check
 from ..expectations import expect, outcome_of
 from ..failures import CheckFailure
 from ..snippet import render_script

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .subject import Subject
+from ..subject import Subject
 
 __all__ = ["Check"]
 
