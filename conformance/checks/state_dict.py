@@ -122,6 +122,7 @@ Optimizer(groups({loading!r})).load_state_dict(source.state_dict())
             lambda: _load_into(subject.factory, saved, loading, subject.device),
             situation,
             snippet,
+            may_add_detail=True,
         )
 
 
@@ -155,7 +156,7 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "load_state_dict_validation",
             f"load_state_dict rejects a state dict whose param groups do not match (number of "
-            f"groups, or params per group) with the exception {reference} raises",
+            f"groups, or params per group) with the exception {reference} raises (its message may add detail)",
             _load_state_dict_validation,
         ),
         Check(
