@@ -9,7 +9,7 @@ import torch
 from spawned import TreatsPartialGradsAsReduced, sleep_in_every_rank
 
 from conformance.adadelta import ADADELTA
-from conformance.check import Check
+from conformance.checks.check import Check
 from conformance.checks import checks_for, distributed
 from conformance.failures import CheckFailure, CheckSkipped
 from conformance.spawn import SpawnError, run_in_ranks
