@@ -10,7 +10,8 @@ Layout, one concept per module:
 - what is measured: ``workloads`` (the parameter shapes), ``implementations`` (what is
   compared, by name), ``settings`` (a run's choices), ``machine`` (where it runs);
 - how: ``trial`` (one measurement in a fresh process), ``timing``, ``memory`` and ``compiles``
-  (what a trial measures), ``roofline`` (the bandwidth bound), ``runner`` (a whole run);
+  (what a trial measures), ``contention`` (other work's CPU use meanwhile), ``roofline`` (the
+  bandwidth bound), ``runner`` (a whole run);
 - what comes out: ``results``, ``targets``, ``format``, ``report`` (table and JSON), ``plot``,
   ``progress``; ``cli`` ties them to the command line.
 """

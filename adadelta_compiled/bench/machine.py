@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-__all__ = ["Machine", "busy_cpus", "describe_machine"]
+__all__ = ["Machine", "describe_machine"]
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,8 @@ class Machine:
     python: str
     torch_version: str
     threads: int  # torch.get_num_threads() for the measurements
-    # 1, 5 and 15-minute load averages when the run started: other work on a shared machine
-    # competes for the cores and skews timings; None where the OS does not report it.
+    # 1, 5 and 15-minute load averages when the run started (each timing also records the
+    # CPUs other work took while it ran); None where the OS does not report it.
     load_average: tuple[float, float, float] | None
 
 
@@ -40,15 +40,6 @@ def _cpu_count() -> int | None:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count()
-
-
-def busy_cpus(machine: Machine) -> float | None:
-    """CPUs other work kept busy as the run started, beyond those the run leaves idle: more
-    than half a CPU means some measurement threads had to share a core (timings suffer, most
-    of all OpenMP's, whose every parallel region waits for its slowest thread)."""
-    if machine.load_average is None or machine.cpu_count is None:
-        return None
-    return machine.load_average[0] - (machine.cpu_count - machine.threads)
 
 
 def describe_machine(device: torch.device, threads: int) -> Machine:

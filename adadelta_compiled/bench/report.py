@@ -13,11 +13,12 @@ from .format import (
     format_trial_seconds,
     format_unfinished,
 )
-from .machine import Machine, busy_cpus
+from .machine import Machine
 from .results import Result
 from .roofline import Bandwidth, bytes_per_element
 from .settings import Settings
 from .targets import TargetCheck
+from .timing import StepTime
 from .trial import DTYPES, TrialResult
 
 __all__ = ["JSON_SCHEMA", "Report", "render", "to_json"]
@@ -59,6 +60,16 @@ def _compile_cell(trial: TrialResult | None) -> str:
     )
 
 
+# Other work above this many CPUs during a timing makes it suspect.
+_CONTENDED_CPUS = 0.25
+
+
+def _other_cpus_cell(step_time: StepTime | None) -> str:
+    if step_time is None or step_time.other_cpus is None:
+        return NOT_MEASURED
+    return f"{step_time.other_cpus:.2f}"
+
+
 def _row(result: Result) -> list[str]:
     step_time = result.steady.step_time
     roof = result.roofline
@@ -69,6 +80,7 @@ def _row(result: Result) -> list[str]:
         format_unfinished(result.steady)
         or format_seconds(None if step_time is None else step_time.median),
         format_seconds(None if step_time is None else step_time.iqr),
+        _other_cpus_cell(step_time),
         format_multiple(None if roof is None else roof.multiple),
         NOT_MEASURED if roof is None else f"{100 * roof.fraction:.0f}%",
         format_bytes(result.steady.peak_bytes),
@@ -80,7 +92,7 @@ def _row(result: Result) -> list[str]:
 
 
 _HEADER = [
-    "workload", "implementation", "median", "IQR", "x bound", "of BW", "peak mem",
+    "workload", "implementation", "median", "IQR", "others", "x bound", "of BW", "peak mem",
     "float lr g/r", "Tensor lr g/r", "cold 1st", "warm 1st",
 ]  # fmt: skip
 
@@ -103,13 +115,6 @@ def _header(report: Report) -> list[str]:
         f"({settings.dtype}); x bound = median / bandwidth-bound time (1.00x = at the limit), "
         "of BW = its inverse",
     ]
-    busy = busy_cpus(machine)
-    if busy is not None and busy > 0.5:
-        lines.append(
-            f"warning: other work kept ~{busy:.1f} of the {machine.threads} measuring threads' "
-            "CPUs busy at the start (load average); timings are unreliable: use a quiet machine "
-            "or --threads"
-        )
     workloads = {r.workload: r for r in report.results}
     lines.append(
         "bound per step: "
@@ -120,6 +125,9 @@ def _header(report: Report) -> list[str]:
         )
     )
     return lines + [
+        "others: CPUs that other processes kept busy while the step was timed (/proc/stat, "
+        "steal included); a timing with others above "
+        f"{_CONTENDED_CPUS} shared its cores and is suspect",
         f"peak mem: {report.memory_method}, optimizer state included",
         f"g/r: graphs compiled / Dynamo recompiles over {settings.steps} steps with lr changing "
         "every step ('-': eager, not counted)",
@@ -138,6 +146,17 @@ def _notes(report: Report) -> list[str]:
             "streaming kernel never saw the bandwidth those steps got, so the bound is an "
             "underestimate here (other work on the machine, or a bandwidth the streaming "
             "kernel does not reach); compare implementations with each other",
+        ]
+    contended = [
+        r for r in report.results
+        if r.steady.step_time is not None and (r.steady.step_time.other_cpus or 0) > _CONTENDED_CPUS
+    ]  # fmt: skip
+    if contended:
+        lines += [
+            "",
+            f"warning: {len(contended)} of {len(report.results)} timings shared their cores with "
+            "other work (others > "
+            f"{_CONTENDED_CPUS}): rerun them on a quiet machine, or with --threads 1",
         ]
     failures = [
         f"  {result.implementation} on {result.workload} ({role}): {trial.error}"

@@ -4,7 +4,7 @@
 for at least ``min_run_time`` seconds; each block gives one sample of the time per step. Slow
 steps (a 124 M-param model on a 2-core CPU) would give few samples in that time, so more
 blocks are added until there are :data:`MIN_SAMPLES`. The Timer synchronizes CUDA and runs at a
-stated thread count, which the result records.
+stated thread count, which the result records, with the CPUs other work took meanwhile.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any
 
 import torch
 from torch.utils.benchmark import Measurement, Timer
+
+from .contention import measuring_other_work
 
 __all__ = ["MIN_SAMPLES", "StepTime", "time_steps"]
 
@@ -31,16 +33,18 @@ class StepTime:
     samples: int
     steps_per_sample: int
     threads: int
+    other_cpus: float | None = None  # CPUs other processes kept busy meanwhile (contention)
 
 
 def time_steps(step: Callable[[], Any], *, min_run_time: float, threads: int) -> StepTime:
     """Time ``step()`` (already warmed up) with torch.utils.benchmark at ``threads`` threads."""
     timer = Timer(stmt="step()", globals={"step": step}, num_threads=threads)
-    measurement = timer.blocked_autorange(min_run_time=min_run_time)
-    steps_per_sample = measurement.number_per_run
-    while len(measurement.times) < MIN_SAMPLES:
-        # merge() rescales to one step per sample; the blocks keep their first size.
-        (measurement,) = Measurement.merge([measurement, timer.timeit(steps_per_sample)])
+    with measuring_other_work() as other_work:
+        measurement = timer.blocked_autorange(min_run_time=min_run_time)
+        steps_per_sample = measurement.number_per_run
+        while len(measurement.times) < MIN_SAMPLES:
+            # merge() rescales to one step per sample; the blocks keep their first size.
+            (measurement,) = Measurement.merge([measurement, timer.timeit(steps_per_sample)])
     quartiles = statistics.quantiles(measurement.times, n=4)
     return StepTime(
         median=statistics.median(measurement.times),
@@ -48,4 +52,5 @@ def time_steps(step: Callable[[], Any], *, min_run_time: float, threads: int) ->
         samples=len(measurement.times),
         steps_per_sample=steps_per_sample,
         threads=threads,
+        other_cpus=other_work.cpus,
     )

@@ -52,7 +52,7 @@ def test_a_count_that_timed_out_says_so_in_its_column() -> None:
     result.other_lr = TrialResult(lr_kind="tensor", timed_out_after=600.0)
     lines = render(make_report([result], workloads=("resnet50",))).splitlines()
     row = next(line for line in lines if line.startswith("resnet50  adadelta_compiled"))
-    float_lr, tensor_lr = re.split(r"\s{2,}", row)[7:9]
+    float_lr, tensor_lr = re.split(r"\s{2,}", row)[8:10]
     assert (float_lr, tensor_lr) == ("1/0", "timeout > 600s")
 
 
@@ -98,11 +98,16 @@ def test_json_document_structure() -> None:
     assert {"target", "workload", "measured", "status"} == set(document["targets"][0])
 
 
-def test_a_busy_machine_is_warned_about() -> None:
+def test_timings_that_shared_their_cores_are_shown_and_warned_about() -> None:
     report = _report()
-    assert "warning: other work" not in render(report)
-    report.machine = replace(report.machine, load_average=(1.9, 1.0, 1.0))
-    assert "warning: other work kept ~1.9 of the 2 measuring threads' CPUs busy" in render(report)
+    assert "shared their cores" not in render(report)
+    step_time = report.results[1].steady.step_time
+    assert step_time is not None
+    report.results[1].steady.step_time = replace(step_time, other_cpus=0.8)
+    text = render(report)
+    assert "warning: 1 of 2 timings shared their cores with other work" in text
+    row = next(line for line in text.splitlines() if line.startswith("resnet50  adadelta_compiled"))
+    assert re.split(r"\s{2,}", row)[4] == "0.80"
 
 
 def test_a_step_that_beats_the_bound_gets_a_note() -> None:
