@@ -11,7 +11,7 @@ from torch import Tensor
 from .case import Case, hyperparameters_per_step, logical_tensor
 from .replay import Snapshot, as_real64
 from .spec import OptimizerSpec
-from .tolerances import RoundingPerturbation
+from .tolerances import ROUNDINGS_PER_OPERATION, RoundingPerturbation, unit_roundoff
 
 __all__ = ["OracleRun", "run_oracle"]
 
@@ -24,13 +24,26 @@ class OracleRun:
     case: Case
     spec: OptimizerSpec
     expected: list[Snapshot]
-    perturbation: RoundingPerturbation
-    perturbed: list[Snapshot]
+    runs: tuple[tuple[RoundingPerturbation, list[Snapshot]], ...]
 
     def bounds(self, step: int) -> Snapshot:
-        """The tolerances after 1-based ``step``; computed on demand, as they cost a few
+        """The tolerances after 1-based ``step``: the larger of the bounds derived at the
+        oracle's own point and at a nearby one. Computed on demand, as they cost a few
         backward passes."""
-        return _bounds(self.perturbation, self.perturbed[step - 1], self.spec, self.case)
+        first, *others = (
+            _bounds(perturbation, snapshots[step - 1], self.spec, self.case)
+            for perturbation, snapshots in self.runs
+        )
+        for other in others:
+            first = Snapshot(
+                tuple(torch.maximum(a, b) for a, b in zip(first.params, other.params, strict=True)),
+                tuple(
+                    None if a is None else {k: torch.maximum(v, b[k]) for k, v in a.items()}
+                    for a, b in zip(first.buffers, other.buffers, strict=True)
+                ),
+                first.steps,
+            )
+        return first
 
 
 def _detached(snapshot: Snapshot) -> Snapshot:
@@ -58,13 +71,11 @@ def _bounds(
     return Snapshot(tuple(params), tuple(buffers), snapshot.steps)
 
 
-def run_oracle(case: Case, spec: OptimizerSpec) -> OracleRun:
-    """Step the case with the spec's float64 update, perturbed to derive tolerances."""
+def _trajectory(case: Case, spec: OptimizerSpec, perturbation: RoundingPerturbation) -> list[Snapshot]:
     params = [as_real64(logical_tensor(p.values, p.shape, p.dtype)) for p in case.params]
     buffers: list[dict[str, Tensor] | None] = [None] * len(params)
     steps: list[float | None] = [None] * len(params)
-    perturbation = RoundingPerturbation()
-    perturbed = []
+    trajectory = []
     for hyperparameters, grads in zip(hyperparameters_per_step(case, spec), case.grads, strict=True):
         for i, values in enumerate(grads):
             if values is None:
@@ -79,6 +90,16 @@ def run_oracle(case: Case, spec: OptimizerSpec) -> OracleRun:
                 )
             steps[i] = (steps[i] or 0.0) + 1.0
         counters = steps if spec.step_key is not None else [None] * len(steps)
-        perturbed.append(Snapshot(tuple(params), tuple(buffers), tuple(counters)))
-    expected = [_detached(snapshot) for snapshot in perturbed]
-    return OracleRun(case, spec, expected, perturbation, perturbed)
+        trajectory.append(Snapshot(tuple(params), tuple(buffers), tuple(counters)))
+    return trajectory
+
+
+def run_oracle(case: Case, spec: OptimizerSpec) -> OracleRun:
+    """Step the case with the spec's float64 update, perturbed to derive tolerances."""
+    exact = RoundingPerturbation()
+    nearby = RoundingPerturbation(
+        [ROUNDINGS_PER_OPERATION * unit_roundoff(p.dtype) for p in case.params]
+    )
+    at_exact = _trajectory(case, spec, exact)
+    runs = ((exact, at_exact), (nearby, _trajectory(case, spec, nearby)))
+    return OracleRun(case, spec, [_detached(s) for s in at_exact], runs)

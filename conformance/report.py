@@ -159,7 +159,7 @@ class Report:
     def _line(result: CheckResult) -> str:
         line = f"{result.outcome.label:<8} {result.name}"
         if result.outcome is Outcome.SKIPPED:
-            line += f": {result.message}"
+            line += f" — {result.message}"
         elif result.outcome in (Outcome.XFAIL, Outcome.XPASS):
-            line += f": {result.reason}"
+            line += f" — {result.reason}"
         return line

@@ -1,0 +1,246 @@
+"""``python -m conformance``: exit codes, the report, selection, expected failures, usage errors.
+
+Most cases call :func:`conformance.cli.main` in this process (torch is already imported); a few
+run ``python -m conformance`` as a subprocess to pin the module entry point itself.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.checks import checks_for
+from conformance.adadelta import ADADELTA
+from conformance.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ALL_CHECKS = [check.name for check in checks_for(ADADELTA)]
+FAULTY = "faulty_targets:IgnoresWeightDecay"
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr of the CLI run in this process."""
+    try:
+        code = main(list(arguments))
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def outcomes(report: dict[str, Any]) -> dict[str, str]:
+    return {check["name"]: check["outcome"] for check in report["checks"]}
+
+
+def test_conforming_implementation_exits_0_with_a_full_report(tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "conformance", "torch.optim:Adadelta", "--json", str(report_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    header = completed.stdout.splitlines()[:5]
+    assert header[1].startswith("implementation: torch.optim:Adadelta (torch ")
+    assert header[2].startswith("torch:")
+    assert header[3] == "device:         cpu"
+    assert header[4] == (
+        "hypothesis:     profile conformance-default, derandomized (fixed examples, no seed)"
+    )
+    for name in ALL_CHECKS:
+        assert any(line.split()[1:2] == [name] for line in completed.stdout.splitlines()), name
+    report = json.loads(report_path.read_text())
+    assert report["passed"] is True and report["exit_code"] == 0
+    assert set(outcomes(report)) == set(ALL_CHECKS)
+    assert set(outcomes(report).values()) <= {"passed", "skipped"}
+    assert report["implementation"] == "torch.optim:Adadelta"
+    assert report["hypothesis_profile"] == "conformance-default"
+    assert report["derandomized"] is True and report["hypothesis_seed"] is None
+
+
+def test_failing_check_exits_1_and_explains_where_and_how(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report_path = tmp_path / "report.json"
+    code, out, _ = run_main(capsys, FAULTY, "-k", "weight_decay", "--json", str(report_path))
+    assert code == 1
+    assert "FAILED   weight_decay" in out.splitlines()
+    failure = json.loads(report_path.read_text())["checks"][0]
+    assert failure["outcome"] == "failed"
+    assert failure["rule"].startswith("if weight_decay λ != 0: g <- g + λ θ_{t-1}")
+    for part in ("expected", "actual", "abs error", "tolerance there", "reproduce:", "Draw "):
+        assert part in failure["message"], part
+    assert f"_____ weight_decay _____\nrule: {failure['rule']}" in out
+
+
+def test_failure_snippet_replays_the_shrunk_case(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report_path = tmp_path / "report.json"
+    run_main(capsys, FAULTY, "-k", "weight_decay and not maximize", "--json", str(report_path))
+    message = json.loads(report_path.read_text())["checks"][0]["message"]
+    snippet = message.split("reproduce:\n", 1)[1].split("\nhypothesis draws", 1)[0]
+    script = "\n".join(line.removeprefix("    ") for line in snippet.splitlines())
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "'square_avg'" in completed.stdout
+
+
+def test_list_prints_every_check_name(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(capsys, "--list")
+    assert code == 0
+    assert out.split() == ALL_CHECKS
+
+
+def test_k_expression_selects_checks_by_name(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(capsys, "--list", "-k", "state_dict and not (cross or hooks)")
+    assert code == 0
+    assert out.split() == [
+        "state_dict_roundtrip",
+        "state_dict_serialization",
+        "load_state_dict_validation",
+        "load_state_dict_restores_hyperparameters",
+    ]
+
+
+def test_expected_failure_is_xfail_and_does_not_fail_the_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    expected = tmp_path / "expected.json"
+    expected.write_text(json.dumps({"weight_decay": "decay not implemented yet"}))
+    code, out, _ = run_main(
+        capsys, FAULTY, "-k", "weight_decay and not maximize", "--expected-failures", str(expected)
+    )
+    assert code == 0
+    assert "xfail    weight_decay — decay not implemented yet" in out.splitlines()
+
+
+def test_expected_failure_that_passes_is_reported_as_xpass(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    expected = tmp_path / "expected.json"
+    expected.write_text(json.dumps({"closure": "thought broken"}))
+    code, out, _ = run_main(
+        capsys, "torch.optim:Adadelta", "-k", "closure", "--expected-failures", str(expected)
+    )
+    assert code == 0
+    assert "XPASS    closure — thought broken" in out.splitlines()
+
+
+def test_expected_failure_naming_no_check_warns(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    expected = tmp_path / "expected.json"
+    expected.write_text(json.dumps({"no_such_check": "typo"}))
+    code, out, err = run_main(
+        capsys, "torch.optim:Adadelta", "-k", "closure", "--expected-failures", str(expected)
+    )
+    assert code == 0
+    assert "warning: expected failure 'no_such_check' matches no check" in err
+    assert "warning: expected failure 'no_such_check' matches no check" in out
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["no_such_module:Adadelta"], "cannot import 'no_such_module:Adadelta': import no_such_module"),
+        (["torch.optim:NoSuchOptimizer"], "module torch.optim has no attribute 'NoSuchOptimizer'"),
+        (["faulty_targets:NOT_CALLABLE"], "is a int, not an optimizer class or factory"),
+        (["torch.optim:Adadelta", "--device", "tpu"], "argument --device: invalid choice: 'tpu'"),
+        (["torch.optim:Adadelta", "-k", "closure and"], "unexpected end of expression"),
+        (["torch.optim:Adadelta", "-k", "no_check_matches_this"], "selects no check"),
+        (["torch.optim:Adadelta", "--profile", "no-such-profile"], "--profile no-such-profile"),
+        (["torch.optim:Adadelta", "--expected-failures", "missing.json"], "cannot read expected"),
+        (["torch.optim:Adadelta", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+    ],
+    ids=[
+        "module not importable",
+        "attribute missing",
+        "not callable",
+        "bad device",
+        "bad -k expression",
+        "-k selects nothing",
+        "unknown profile",
+        "missing expected failures file",
+        "unknown option",
+    ],
+)
+def test_usage_error_exits_2_with_one_line_saying_what_was_tried(
+    capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    code, out, err = run_main(capsys, *arguments)
+    assert code == 2
+    assert out == ""
+    assert message in err.splitlines()[-1]
+
+
+def test_malformed_expected_failures_file_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    expected = tmp_path / "expected.json"
+    expected.write_text(json.dumps(["weight_decay"]))
+    code, _, err = run_main(capsys, "torch.optim:Adadelta", "--expected-failures", str(expected))
+    assert code == 2
+    assert 'must be a JSON object {"check_name": "reason", ...}' in err
+
+
+def test_module_entry_point_exits_2_for_a_target_that_cannot_be_imported() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "conformance", "no_such_module:Adadelta"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 2
+    assert "cannot import 'no_such_module:Adadelta'" in completed.stderr
+
+
+def test_workers_run_checks_in_parallel_processes_with_the_same_verdicts(tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    completed = subprocess.run(
+        [
+            sys.executable, "-m", "conformance", FAULTY, "-n", "2",
+            "-k", "closure or zero_grad or weight_decay and not maximize",
+            "--json", str(report_path),
+        ],
+        cwd=Path(__file__).parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert outcomes(json.loads(report_path.read_text())) == {
+        "weight_decay": "failed",
+        "closure": "passed",
+        "zero_grad_stepped": "failed",  # its grads are zero, its weight decay is not
+        "zero_grad": "passed",
+    }
+
+
+@pytest.mark.slow
+def test_adadelta_compiled_passes_every_check_by_default(tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "conformance", "--json", str(report_path)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    report = json.loads(report_path.read_text())
+    assert report["implementation"] == "adadelta_compiled:Adadelta"
+    assert "failed" not in outcomes(report).values()
