@@ -126,10 +126,12 @@ def _step_twins_once() -> None:
 
 
 @pytest.fixture
-def no_cxx_compiler(fresh_dynamo: None, no_failed_compiles: None,
-                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(torch._inductor.config.cpp, "cxx", ("/nonexistent/c++",))
-    monkeypatch.setattr(torch._inductor.config, "force_disable_caches", True)
+def no_cxx_compiler(fresh_dynamo: None, no_failed_compiles: None) -> Iterator[None]:
+    # Inductor's config module must be patched through its own patch(): monkeypatch's undo
+    # deletes the attribute, and every later compile in the process then fails.
+    with torch._inductor.config.patch({"cpp.cxx": ("/nonexistent/c++",),
+                                       "force_disable_caches": True}):
+        yield
 
 
 def test_missing_cxx_compiler_warns_once_and_steps_eagerly(no_cxx_compiler: None) -> None:
