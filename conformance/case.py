@@ -110,7 +110,7 @@ def logical_tensor(values: Values, shape: tuple[int, ...], dtype: torch.dtype) -
 
 def _plain(value: Any) -> Any:
     if isinstance(value, TensorLR | FillLR):
-        return value.value
+        return torch.tensor(value.value, dtype=torch.float32).item()  # what the tensor holds
     return value
 
 
