@@ -1,12 +1,15 @@
 """``python -m conformance MODULE:ATTR``: check an implementation, print a report, exit 0/1/2.
 
 Exit codes: 0 every check passed (skips, expected failures and XPASS allowed), 1 a check
-FAILED, 2 a usage error (bad option, a target that cannot be imported or called).
+FAILED (a check that hangs past ``--timeout`` or crashes its worker process fails alone) or the
+implementation cannot even be constructed, 2 a usage error (bad option, a target that cannot be
+imported or called).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +18,7 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .isolation import DEFAULT_TIMEOUT_S
     from .profiles import DEFAULT_PROFILE, THOROUGH_PROFILE
     from .runner import DEFAULT_SPEC
     from .target import DEFAULT_TARGET
@@ -48,7 +52,15 @@ def _parser() -> argparse.ArgumentParser:
         "(many random examples) or any registered one (default: %(default)s)",
     )
     parser.add_argument("--seed", type=int, help="hypothesis seed of a randomized profile")
-    parser.add_argument("-n", dest="workers", type=int, default=1, metavar="N", help="worker processes")
+    parser.add_argument(
+        "-n", dest="workers", type=int, default=1, metavar="N",
+        help="worker processes running the checks (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+        help="a check still running after this long fails, and its worker is killed "
+        "(default: %(default)g)",
+    )
     parser.add_argument(
         "--distributed", action="store_true",
         help="also run the distributed checks (DDP, FSDP2, distributed checkpoints; they spawn "
@@ -87,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if arguments.workers < 1:
             parser.error(f"-n {arguments.workers}: needs at least 1 worker")
+        if not (arguments.timeout > 0 and math.isfinite(arguments.timeout)):
+            parser.error(f"--timeout {arguments.timeout:g}: needs a positive, finite number of seconds")
         if arguments.device == "cuda" and not torch.cuda.is_available():
             parser.error("--device cuda: torch.cuda.is_available() is False")
         settings_for(arguments.profile)
@@ -116,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         workers=min(arguments.workers, len(checks)),
         recipe=recipe,
         profile=arguments.profile,
+        timeout_s=arguments.timeout,
     )
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -160,15 +160,20 @@ class ConformanceFailure(Exception):
 class ConformanceItem(pytest.Item):
     """One conformance check of the implementation under test, as a test."""
 
-    def __init__(self, *, check: Check, subject: Subject, **kwargs: Any) -> None:
+    def __init__(
+        self, *, check: Check, subject: Subject, construction_error: str | None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.check = check
         self.subject = subject
+        self.construction_error = construction_error
 
     def runtest(self) -> None:
         from .report import Outcome
         from .runner import run_check
 
+        if self.construction_error is not None:
+            raise ConformanceFailure(self.construction_error)
         result = run_check(self.check, self.subject)
         if result.outcome is Outcome.SKIPPED:
             pytest.skip(result.message)
@@ -194,10 +199,17 @@ class ConformanceSuite(pytest.Collector):
         self.suite = suite
 
     def collect(self) -> list[pytest.Item]:
+        from .runner import construction_error
+
+        error = construction_error(self.suite.subject)
         items: list[pytest.Item] = []
         for check in self.suite.checks:
             item = ConformanceItem.from_parent(
-                self, name=check.name, check=check, subject=self.suite.subject
+                self,
+                name=check.name,
+                check=check,
+                subject=self.suite.subject,
+                construction_error=error,
             )
             reason = self.suite.expected_failures.get(check.name)
             if reason is not None:

@@ -74,6 +74,7 @@ class Report:
         results: one per selected check, in report order.
         warnings: e.g. expected failures naming no check.
         duration_s: wall time of the run.
+        error: what kept every check from running (the implementation cannot be built), or "".
     """
 
     implementation: str
@@ -87,11 +88,13 @@ class Report:
     results: tuple[CheckResult, ...]
     warnings: tuple[str, ...] = ()
     duration_s: float = 0.0
+    error: str = ""
 
     @property
     def passed(self) -> bool:
-        """True when no check FAILED (skips, expected failures and XPASS do not fail a run)."""
-        return all(r.outcome is not Outcome.FAILED for r in self.results)
+        """True when the checks ran and none FAILED (skips, expected failures and XPASS do
+        not fail a run)."""
+        return not self.error and all(r.outcome is not Outcome.FAILED for r in self.results)
 
     @property
     def exit_code(self) -> int:
@@ -121,6 +124,7 @@ class Report:
             "summary": self.counts(),
             "duration_s": round(self.duration_s, 3),
             "warnings": list(self.warnings),
+            "error": self.error,
             "checks": [r.to_json() for r in self.results],
         }
 
@@ -143,6 +147,8 @@ class Report:
             "",
         ]
         lines += [f"warning: {warning}" for warning in self.warnings]
+        if self.error:
+            lines.append(f"ERROR    {self.error}")
         lines += [self._line(result) for result in self.results]
         for result in self.results:
             if result.outcome is Outcome.FAILED:

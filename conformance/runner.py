@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import random
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +17,7 @@ from .checks.check import Check
 from .checks import checks_for
 from .expected_failures import unknown_names
 from .failures import CheckFailure, CheckSkipped
+from .isolation import DEFAULT_TIMEOUT_S, run_isolated
 from .profiles import DEFAULT_PROFILE, settings_for
 from .report import CheckResult, Outcome, Report
 from .selection import matcher
@@ -31,10 +30,12 @@ __all__ = [
     "Recipe",
     "available_checks",
     "check",
+    "construction_error",
     "run",
     "run_check",
     "seed_for",
     "selected",
+    "subject_and_checks",
 ]
 
 DEFAULT_SPEC = "conformance.adadelta:ADADELTA"
@@ -121,14 +122,26 @@ class Recipe:
 
 
 @functools.cache
-def _worker_subject(recipe: Recipe) -> tuple[Subject, dict[str, Check]]:
+def subject_and_checks(recipe: Recipe) -> tuple[Subject, dict[str, Check]]:
+    """The recipe's subject and its checks by name, built once per process (in a worker)."""
     subject = recipe.subject()
     return subject, {c.name: c for c in available_checks(subject.spec, recipe.distributed)}
 
 
-def _run_in_worker(recipe: Recipe, name: str) -> CheckResult:
-    subject, checks = _worker_subject(recipe)
-    return run_check(checks[name], subject)
+def construction_error(subject: Subject) -> str | None:
+    """Why the implementation cannot even be built over one param, or None if it can.
+
+    Every check builds optimizers, so when this fails no check can say anything more useful.
+    """
+    param = torch.nn.Parameter(torch.zeros(2, device=subject.device))
+    try:
+        subject.factory([param])
+    except Exception as error:
+        return (
+            f"{subject.target.name}([a param of shape (2,)]) raised "
+            f"{type(error).__name__}: {error}; no check can run"
+        )
+    return None
 
 
 def run(
@@ -139,16 +152,23 @@ def run(
     profile: str = DEFAULT_PROFILE,
     workers: int = 1,
     recipe: Recipe | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> Report:
-    """Run ``checks`` on ``subject`` under hypothesis ``profile``; with ``workers`` > 1 and a
-    ``recipe``, in that many spawned processes, each rebuilding the subject from the recipe."""
+    """Run ``checks`` on ``subject`` under hypothesis ``profile``.
+
+    With a ``recipe``, in ``workers`` spawned processes that each rebuild the subject from it,
+    where a check that outlives ``timeout_s`` or kills its process fails alone (see
+    :mod:`conformance.isolation`); without one, in this process, with no timeout.
+    """
     expected = dict(expected_failures or {})
     start = time.perf_counter()
-    if workers > 1 and recipe is not None:
+    error = construction_error(subject)
+    if error is not None:
+        results: list[CheckResult] = []
+    elif recipe is not None:
         names = [c.name for c in checks]
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            results = list(pool.map(functools.partial(_run_in_worker, recipe), names))
+        rules = {c.name: c.rule for c in checks}
+        results = run_isolated(recipe, names, rules, workers=workers, timeout_s=timeout_s)
     else:
         results = [run_check(c, subject) for c in checks]
     known = [c.name for c in available_checks(subject.spec, distributed=True)]
@@ -164,6 +184,7 @@ def run(
         results=tuple(_expected(r, expected) for r in results),
         warnings=tuple(unknown_names(expected, known)),
         duration_s=time.perf_counter() - start,
+        error=error or "",
     )
 
 

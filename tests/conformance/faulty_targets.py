@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 import torch
@@ -24,3 +26,26 @@ class IgnoresWeightDecay(torch.optim.Adadelta):
         finally:
             for group, decay in zip(self.param_groups, decays, strict=True):
                 group["weight_decay"] = decay
+
+
+class RaisesInConstructor(torch.optim.Adadelta):
+    """Cannot be built at all."""
+
+    def __init__(self, params: Any, **options: Any) -> None:
+        raise RuntimeError("this optimizer is not configured")
+
+
+class HangsInClosure(torch.optim.Adadelta):
+    """step(closure) never returns; every other step is torch's."""
+
+    def step(self, closure: Any = None) -> Any:
+        if closure is not None:
+            time.sleep(3600)
+        return super().step(closure)
+
+
+class CrashesInStateDict(torch.optim.Adadelta):
+    """state_dict() kills the interpreter, as a segfaulting extension would."""
+
+    def state_dict(self) -> dict[str, Any]:
+        os._exit(70)

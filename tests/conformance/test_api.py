@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 from hypothesis import settings
-from faulty_targets import IgnoresWeightDecay
+from faulty_targets import IgnoresWeightDecay, RaisesInConstructor
 from reference_targets import torch_for_loop
 
 import conformance
@@ -32,6 +32,15 @@ def test_check_reports_a_failure_with_rule_and_reproduction() -> None:
     assert "g <- g + λ θ_{t-1}" in result.rule
     assert "reproduce:\n    import torch\n    from faulty_targets import IgnoresWeightDecay" in (
         result.message
+    )
+
+
+def test_implementation_that_cannot_be_built_fails_the_report_without_running_checks() -> None:
+    report = conformance.check(RaisesInConstructor)
+    assert not report.passed and report.exit_code == 1
+    assert report.results == ()
+    assert report.error.endswith(
+        "raised RuntimeError: this optimizer is not configured; no check can run"
     )
 
 
@@ -70,7 +79,7 @@ def test_json_report_has_the_documented_keys() -> None:
     assert set(document) == {
         "implementation", "implementation_version", "spec", "reference", "torch_version",
         "device", "hypothesis_profile", "hypothesis_seed", "derandomized", "passed",
-        "exit_code", "summary", "duration_s", "warnings", "checks",
+        "exit_code", "summary", "duration_s", "warnings", "error", "checks",
     }
     assert document["summary"] == {"passed": 1, "failed": 0, "skipped": 0, "xfail": 0, "xpass": 0}
     assert set(document["checks"][0]) == {

@@ -244,3 +244,63 @@ def test_adadelta_compiled_passes_every_check_by_default(tmp_path: Path) -> None
     report = json.loads(report_path.read_text())
     assert report["implementation"] == "adadelta_compiled:Adadelta"
     assert "failed" not in outcomes(report).values()
+
+
+def test_target_that_raises_in_its_constructor_gets_one_error_line_and_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report_path = tmp_path / "report.json"
+    code, out, _ = run_main(capsys, "faulty_targets:RaisesInConstructor", "--json", str(report_path))
+    assert code == 1
+    errors = [line for line in out.splitlines() if line.startswith("ERROR")]
+    assert errors == [
+        "ERROR    faulty_targets:RaisesInConstructor([a param of shape (2,)]) raised "
+        "RuntimeError: this optimizer is not configured; no check can run"
+    ]
+    assert "Traceback" not in out
+    report = json.loads(report_path.read_text())
+    assert report["passed"] is False and report["exit_code"] == 1 and report["checks"] == []
+    assert "this optimizer is not configured" in report["error"]
+
+
+def test_check_that_hangs_times_out_alone_and_the_rest_still_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report_path = tmp_path / "report.json"
+    code, out, _ = run_main(
+        capsys, "faulty_targets:HangsInClosure", "-k", "closure or zero_grad and not stepped",
+        "--timeout", "10", "--json", str(report_path),
+    )  # fmt: skip
+    assert code == 1
+    report = json.loads(report_path.read_text())
+    assert outcomes(report) == {"closure": "failed", "zero_grad": "passed"}
+    assert report["checks"][0]["message"] == (
+        "it did not finish within 10 s, so its worker was killed, while running this check"
+    )
+    assert "FAILED   closure" in out.splitlines()
+
+
+def test_check_that_kills_its_worker_fails_alone_with_the_exit_status(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report_path = tmp_path / "report.json"
+    code, _, _ = run_main(
+        capsys, "faulty_targets:CrashesInStateDict", "-k", "closure or state_dict_roundtrip",
+        "--json", str(report_path),
+    )  # fmt: skip
+    assert code == 1
+    report = json.loads(report_path.read_text())
+    assert outcomes(report) == {"closure": "passed", "state_dict_roundtrip": "failed"}
+    assert report["checks"][1]["message"] == (
+        "the worker process died (exit code 70), while running this check"
+    )
+
+
+@pytest.mark.parametrize("timeout", ["0", "-3", "nan", "inf", "soon"])
+def test_timeout_that_is_not_a_positive_number_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], timeout: str
+) -> None:
+    code, out, err = run_main(capsys, "torch.optim:Adadelta", "--timeout", timeout)
+    assert code == 2
+    assert out == ""
+    assert "--timeout" in err.splitlines()[-1]

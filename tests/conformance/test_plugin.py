@@ -95,6 +95,18 @@ def test_failing_check_fails_its_test_with_the_explanation(host: pytest.Pytester
     )
 
 
+def test_implementation_that_cannot_be_built_fails_each_test_with_one_line(
+    host: pytest.Pytester,
+) -> None:
+    result = host.runpytest("--adadelta-impl=faulty_targets:RaisesInConstructor", "-k", "closure or step_hooks")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        ["closure (faulty_targets:RaisesInConstructor):", "*raised RuntimeError: this optimizer is "
+         "not configured; no check can run"]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
 def test_expected_failures_xfail_and_unknown_names_warn(host: pytest.Pytester) -> None:
     expected = host.path / "expected.json"
     expected.write_text(json.dumps({"weight_decay": "known", "weight_decy": "typo"}))
