@@ -1,0 +1,39 @@
+"""The checks are generic: a spec for another optimizer (plain SGD, stateless) plugs in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from sgd_spec import PLAIN_SGD
+
+import conformance
+from conformance import Outcome
+
+
+class SGDIgnoringMaximize(torch.optim.SGD):
+    """Stores maximize but always descends."""
+
+    def step(self, closure: Any = None) -> Any:
+        flags = [group["maximize"] for group in self.param_groups]
+        for group in self.param_groups:
+            group["maximize"] = False
+        try:
+            return super().step(closure)
+        finally:
+            for group, flag in zip(self.param_groups, flags, strict=True):
+                group["maximize"] = flag
+
+
+def test_torch_sgd_passes_every_check_of_a_plain_sgd_spec() -> None:
+    report = conformance.check(torch.optim.SGD, spec=PLAIN_SGD)
+    assert report.passed, report.render()
+    assert report.spec == "SGD" and report.reference == "torch.optim.SGD"
+    skipped = {r.name for r in report.results if r.outcome is Outcome.SKIPPED}
+    # SGD takes sparse grads and keeps no step counter; only CUDA may skip the rest.
+    assert skipped - {"multiple_devices"} == {"sparse_grad_error", "step_counter"}
+
+
+def test_plain_sgd_spec_flags_an_sgd_that_ignores_maximize() -> None:
+    report = conformance.check(SGDIgnoringMaximize, spec=PLAIN_SGD, select="maximize")
+    assert report.result("maximize_with_weight_decay").outcome is Outcome.FAILED
