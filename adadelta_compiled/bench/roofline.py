@@ -3,13 +3,14 @@
 A step must read θ, g, v, u and write θ, v, u once per element: 7 element transfers, 28 bytes
 for fp32 and 14 for bf16. Its fastest possible time is those bytes over the memory bandwidth,
 which is measured in the same run by a kernel with exactly that traffic (4 reads, 3 writes per
-element, in place) over buffers far larger than the caches: the best of many runs, at the
-start and at the end of the run. A step's time is reported as a multiple of that bound (1.0 =
+element, in place) over buffers far larger than the caches: the median of many runs, as a
+step's time is a median, at the start and at the end of the run (the better of the two). A step's time is reported as a multiple of that bound (1.0 =
 at the limit) and as the fraction of the bandwidth it reaches (the bound over the time).
 """
 
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import dataclass
 
@@ -55,7 +56,7 @@ def roofline(seconds: float, bound: float) -> Roofline:
 
 @dataclass(frozen=True)
 class Bandwidth:
-    """Measured memory bandwidth: the best of every run, and the best of each measurement."""
+    """Measured memory bandwidth: the better of the measurements, and each measurement's median."""
 
     bytes_per_second: float
     per_measurement: tuple[float, ...]  # bytes/s, in the order measured
@@ -80,7 +81,7 @@ class Bandwidth:
 
 def _method(runs: int, measurements: int, numel: int) -> str:
     return (
-        f"best of {runs} runs in {measurements} measurement{'s' if measurements > 1 else ''} "
+        f"median of {runs} runs in {measurements} measurement{'s' if measurements > 1 else ''} "
         f"of an Inductor-compiled kernel reading 4 and writing 3 fp32 buffers of {numel} "
         "elements in place"
     )
@@ -100,31 +101,33 @@ _MIN_RUNS = 10
 def measure_bandwidth(
     device: torch.device, *, numel: int = 32 * 2**20, min_seconds: float = 2.0
 ) -> Bandwidth:
-    """The best bandwidth of an Inductor-compiled kernel reading 4 and writing 3 fp32 buffers
-    of ``numel`` elements in one fused pass, over at least 10 runs and ``min_seconds`` (the
-    first, compiling call is not timed). Other work on a shared machine takes bandwidth in
-    bursts: the best of runs spread over seconds, rather than a few back to back, is closer to
-    what the hardware can do."""
+    """The bandwidth of an Inductor-compiled kernel reading 4 and writing 3 fp32 buffers of
+    ``numel`` elements in one fused pass: the median over at least 10 runs and ``min_seconds``
+    (the first, compiling call is not timed).
+
+    The median, not the best run, because a step's time is a median too: on a shared machine
+    (a VM whose neighbours take memory bandwidth in bursts) the best of hundreds of runs was
+    1.6x faster than the median of the same kernel, so a best-case bound would charge every
+    step for its neighbours' traffic.
+    """
     stream_ = torch.compile(_stream_, fullgraph=True, dynamic=False)
     buffers = [torch.rand(numel, device=device) for _ in range(READS_PER_ELEMENT)]
     stream_(*buffers)
-    best = float("inf")
-    runs = 0
+    times: list[float] = []
     began = time.perf_counter()
-    while runs < _MIN_RUNS or time.perf_counter() - began < min_seconds:
+    while len(times) < _MIN_RUNS or time.perf_counter() - began < min_seconds:
         _synchronize(device)
         start = time.perf_counter()
         stream_(*buffers)
         _synchronize(device)
-        best = min(best, time.perf_counter() - start)
-        runs += 1
-    rate = numel * bytes_per_element(torch.float32) / best
+        times.append(time.perf_counter() - start)
+    rate = numel * bytes_per_element(torch.float32) / statistics.median(times)
     return Bandwidth(
         bytes_per_second=rate,
         per_measurement=(rate,),
         buffer_bytes=numel * torch.float32.itemsize,
-        runs=runs,
-        method=_method(runs, 1, numel),
+        runs=len(times),
+        method=_method(len(times), 1, numel),
     )
 
 

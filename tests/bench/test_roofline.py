@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from adadelta_compiled.bench import roofline as roofline_module
 from adadelta_compiled.bench.roofline import Bandwidth, bound_seconds, bytes_per_element, roofline
 
 
@@ -47,4 +48,20 @@ def test_the_best_of_several_bandwidth_measurements_is_the_bandwidth() -> None:
     best = Bandwidth.best_of([start, end])
     assert best.bytes_per_second == 40e9
     assert best.per_measurement == (30e9, 40e9) and best.runs == 20
-    assert "best of 20 runs in 2 measurements" in best.method
+    assert "median of 20 runs in 2 measurements" in best.method
+
+
+def test_bandwidth_is_the_median_run_of_the_streaming_kernel_not_its_best(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [0.0]
+    durations = [0.0, 0.001] + [0.002] * 9  # the untimed compiling call, one lucky run, the usual
+
+    def stream_(*buffers: torch.Tensor) -> None:
+        clock[0] += durations.pop(0) if durations else 0.002
+
+    monkeypatch.setattr(roofline_module.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(roofline_module.torch, "compile", lambda function, **options: stream_)
+    measured = roofline_module.measure_bandwidth(torch.device("cpu"), numel=1000, min_seconds=0)
+    assert measured.runs == 10
+    assert measured.bytes_per_second == pytest.approx(1000 * 28 / 0.002)
