@@ -5,9 +5,9 @@ Each worker is a spawned process that rebuilds the subject from a :class:`Recipe
 checks it is sent, one at a time. A check still running ``timeout_s`` after it was sent has its
 worker killed and is reported FAILED as timed out; a worker that dies mid-check (a segfault, an
 ``os._exit``, the out-of-memory killer) has its check reported FAILED with the exit status. Either
-way a fresh worker takes over the remaining checks. A worker that cannot even start (it dies or
-times out before it is ready) fails every check still to run, with that reason, rather than
-being restarted once per check.
+way a fresh worker takes over the remaining checks. A worker that cannot even start (it dies,
+or is not ready within ``START_UP_TIMEOUT_S`` or ``timeout_s``, whichever is longer) fails every
+check still to run, with that reason, rather than being restarted once per check.
 """
 
 from __future__ import annotations
@@ -26,12 +26,15 @@ from .report import CheckResult, Outcome
 if TYPE_CHECKING:
     from .runner import Recipe
 
-__all__ = ["DEFAULT_TIMEOUT_S", "run_isolated"]
+__all__ = ["DEFAULT_TIMEOUT_S", "START_UP_TIMEOUT_S", "run_isolated"]
 
 # The slowest check of a compiled implementation compiles a few graphs (bf16, fp16, fp64): tens
 # of seconds on a 2-core machine with a cold Inductor cache. Five minutes is far beyond that.
 DEFAULT_TIMEOUT_S = 300.0
-
+# A worker's start-up (spawning, importing torch and the target) has a limit of its own, so
+# that a short per-check timeout does not fail a worker that is merely slow to import on a
+# loaded machine.
+START_UP_TIMEOUT_S = 120.0
 
 
 @dataclass
@@ -67,7 +70,8 @@ def run_isolated(
         process.start()
         child_end.close()
         now = time.monotonic()
-        pool.append(_Worker(process, parent_end, started=now, deadline=now + timeout_s))
+        deadline = now + max(timeout_s, START_UP_TIMEOUT_S)
+        pool.append(_Worker(process, parent_end, started=now, deadline=deadline))
 
     def fail(name: str, message: str, started: float) -> None:
         results[name] = CheckResult(
@@ -123,7 +127,8 @@ def run_isolated(
                 elif worker.connection in ready or not worker.process.is_alive():
                     lost(worker, f"the worker process died ({_exit_status(worker.process.exitcode)})")
                 elif time.monotonic() >= worker.deadline:
-                    lost(worker, f"it did not finish within {timeout_s:g} s, so its worker was killed")
+                    limit = timeout_s if worker.ready else max(timeout_s, START_UP_TIMEOUT_S)
+                    lost(worker, f"it did not finish within {limit:g} s, so its worker was killed")
     finally:
         for worker in list(pool):
             retire(worker)

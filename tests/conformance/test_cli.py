@@ -297,6 +297,22 @@ def test_check_that_hangs_or_crashes_fails_alone_and_the_rest_still_run(
     assert "Traceback" not in out
 
 
+def test_worker_that_cannot_start_fails_every_check_once_without_retrying(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report_path = tmp_path / "report.json"
+    code, _, _ = run_main(
+        capsys, "unimportable_in_workers:Adadelta", "-k", "closure or zero_grad",
+        "--json", str(report_path),
+    )  # fmt: skip
+    assert code == 1
+    messages = {c["name"]: c["message"] for c in json.loads(report_path.read_text())["checks"]}
+    assert set(messages) == {"closure", "zero_grad_stepped", "zero_grad"}
+    for message in messages.values():
+        assert message.startswith("not run: a worker could not start: building the subject raised")
+        assert "this module refuses to be imported in a worker" in message
+
+
 @pytest.mark.parametrize("timeout", ["0", "-3", "nan", "inf", "soon"])
 def test_timeout_that_is_not_a_positive_number_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], timeout: str
