@@ -16,7 +16,7 @@ import multiprocessing
 import signal
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .report import CheckResult, Outcome
 
 if TYPE_CHECKING:
+    from .checks.check import Check
     from .runner import Recipe
 
 __all__ = ["DEFAULT_TIMEOUT_S", "START_UP_TIMEOUT_S", "run_isolated"]
@@ -48,19 +49,13 @@ class _Worker:
 
 
 def run_isolated(
-    recipe: Recipe,
-    names: Sequence[str],
-    rules: Mapping[str, str],
-    *,
-    workers: int,
-    timeout_s: float,
+    recipe: Recipe, checks: Sequence[Check], *, workers: int, timeout_s: float
 ) -> list[CheckResult]:
-    """Run the checks named ``names`` in ``workers`` processes; results in ``names`` order.
-
-    ``rules`` maps each name to its rule, for the results of checks that never reported.
-    """
+    """Run ``checks`` in ``workers`` processes that rebuild them from ``recipe`` and are sent
+    only their names; results in the order of ``checks``."""
     context = multiprocessing.get_context("spawn")
-    pending = deque(names)
+    rules = {check.name: check.rule for check in checks}
+    pending = deque(rules)
     results: dict[str, CheckResult] = {}
     pool: list[_Worker] = []
 
@@ -132,7 +127,7 @@ def run_isolated(
     finally:
         for worker in list(pool):
             retire(worker)
-    return [results[name] for name in names]
+    return [results[name] for name in rules]
 
 
 def _receive(worker: _Worker) -> tuple[str, Any] | None:

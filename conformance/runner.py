@@ -166,9 +166,7 @@ def run(
     if error is not None:
         results: list[CheckResult] = []
     elif recipe is not None:
-        names = [c.name for c in checks]
-        rules = {c.name: c.rule for c in checks}
-        results = run_isolated(recipe, names, rules, workers=workers, timeout_s=timeout_s)
+        results = run_isolated(recipe, checks, workers=workers, timeout_s=timeout_s)
     else:
         results = [run_check(c, subject) for c in checks]
     known = [c.name for c in available_checks(subject.spec, distributed=True)]
