@@ -1,5 +1,6 @@
-"""Runs the functional core as Inductor-generated kernels: one call per large tensor, one per
-(device, dtype) for all small tensors together.
+"""Runs the functional core as Inductor-generated kernels: one call per dense tensor (a large
+param, or a segment's flat buffers, see :mod:`adadelta_compiled.segments`), one per
+(device, dtype) for the small tensors that no segment holds.
 
 Compilation strategy: :func:`~adadelta_compiled.functional.adadelta_step_` is compiled,
 ``fullgraph=True``, over 1-D aliases whose length is a symbolic size traced "size-obliviously"
@@ -9,7 +10,8 @@ kernel (C++/OpenMP on CPU, Triton on CUDA) therefore serves every tensor of ever
 hyperparameters arrive as 0-d tensors, so neither a new shape, nor a scheduler changing lr, nor
 rho/eps/weight_decay/maximize changes, nor the growing step count recompile. What does compile a
 new graph is a new (device, dtype) pair of params, on CPU once for the single-threaded and once
-for the multi-threaded variant (see PARALLEL_MIN_NUMEL), and a Tensor lr on an accelerator
+for the multi-threaded variant, whichever the tensors' sizes need (see PARALLEL_MIN_NUMEL), and
+a Tensor lr on an accelerator
 rather than on the CPU; each at most once per process.
 
 A tensor that cannot be seen as one dense 1-D run of memory shared by param, grad and state
@@ -69,7 +71,9 @@ class CompileFallbackWarning(RuntimeWarning):
 PARALLEL_MIN_NUMEL = 32768
 
 
-def _compile_step(name: str, cpu_threads: Literal["one", "all"]) -> Callable[..., None]:
+def _compile_step(
+    name: str, cpu_threads: Literal["one", "all"], probe_isa: bool
+) -> Callable[..., None]:
     """:func:`adadelta_step_` compiled under a code object of its own, so that each variant has
     its own Dynamo cache (Dynamo caches graphs per code object)."""
     code = adadelta_step_.__code__.replace(co_name=name)
@@ -78,6 +82,9 @@ def _compile_step(name: str, cpu_threads: Literal["one", "all"]) -> Callable[...
     # emulate_precision_casts keeps the bf16/fp16 roundings the functional core spells out, so
     # low-precision params see torch.optim.Adadelta's arithmetic precision; division_rounding
     # makes Triton divide correctly rounded, as eager CUDA does, instead of approximately.
+    # vec_isa_ok=True takes the CPU's vector ISA from /proc/cpuinfo instead of compiling a probe
+    # of ATen's vector headers per ISA, ~4 s each on 2 cores, ~9 of a cold first step's 13 s;
+    # the probing variant is the fallback should the compiler not support that ISA.
     return torch.compile(
         step_,
         fullgraph=True,
@@ -85,18 +92,29 @@ def _compile_step(name: str, cpu_threads: Literal["one", "all"]) -> Callable[...
         options={
             "emulate_precision_casts": True,
             "eager_numerics.division_rounding": True,
+            **({} if probe_isa else {"cpp.vec_isa_ok": True}),
             **threads,
         },
     )
 
 
-_serial_step_ = _compile_step("adadelta_step_serial_", cpu_threads="one")
-_parallel_step_ = _compile_step("adadelta_step_parallel_", cpu_threads="all")
+# The compiled variants by (parallel, probe_isa); see PARALLEL_MIN_NUMEL and _compile_step.
+_variants = {
+    (parallel, probe_isa): _compile_step(
+        f"adadelta_step_{'parallel' if parallel else 'serial'}{'_probing' if probe_isa else ''}_",
+        cpu_threads="all" if parallel else "one",
+        probe_isa=probe_isa,
+    )
+    for parallel in (False, True)
+    for probe_isa in (False, True)
+}
 
 # What selects a graph: the variant, the tensors' device and dtype, the lr's device and dtype.
 _GraphKey = tuple[bool, torch.device, torch.dtype, torch.device, torch.dtype]
-# Keys whose graph exists, and keys whose compilation failed (they step eagerly, no retry).
+# Keys whose graph exists, keys whose graph failed to compile with the CPU's ISA trusted (they
+# use the probing variant), and keys whose compilation failed (they step eagerly, no retry).
 _compiled: set[_GraphKey] = set()
+_isa_untrusted: set[_GraphKey] = set()
 _failed_to_compile: set[_GraphKey] = set()
 # Gather buffers of the small-tensor path, one per (device, dtype); see _scratch.
 _scratch_buffers: dict[tuple[torch.device, torch.dtype], Tensor] = {}
@@ -236,7 +254,8 @@ def _run_kernel(flat: tuple[Tensor, ...], hp: Hyperparameters) -> bool:
     key = (parallel, param.device, param.dtype, hp.lr.device, hp.lr.dtype)
     if key in _failed_to_compile:
         return False
-    compiled_step_ = _parallel_step_ if parallel else _serial_step_
+    probe_isa = key in _isa_untrusted
+    compiled_step_ = _variants[parallel, probe_isa]
     try:
         if key in _compiled:
             compiled_step_(*flat, hp)
@@ -247,6 +266,9 @@ def _run_kernel(flat: tuple[Tensor, ...], hp: Hyperparameters) -> bool:
                 compiled_step_(*flat, hp)
             _compiled.add(key)
     except TorchDynamoException as error:
+        if not probe_isa and param.device.type == "cpu":
+            _isa_untrusted.add(key)
+            return _run_kernel(flat, hp)
         if os.environ.get(STRICT_ENV_VAR, "") not in ("", "0"):
             raise
         _failed_to_compile.add(key)

@@ -17,6 +17,7 @@ from torch.optim.optimizer import (
 from .checkpoint import check_loadable
 from .functional import Hyperparameters
 from .kernel import step_tensors
+from .segments import Segments
 
 __all__ = ["Adadelta"]
 
@@ -115,10 +116,16 @@ class Adadelta(Optimizer):
             "differentiable": differentiable,
         }
         super().__init__(params, defaults)
+        self._segments = Segments()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Upgrade pickles and checkpoints of older torch versions, as torch does."""
         super().__setstate__(state)
+        # Segments are not pickled (torch pickles defaults, state and param_groups): an
+        # unpickled optimizer's next step builds them anew. load_state_dict() also calls
+        # __setstate__; its segments stay, and rebuild from the state just loaded.
+        if not hasattr(self, "_segments"):
+            self._segments = Segments()
         for group in self.param_groups:
             group.setdefault("foreach", None)
             group.setdefault("maximize", False)
@@ -168,8 +175,23 @@ class Adadelta(Optimizer):
         The name and signature are torch's contract: Dynamo runs ``_init_group`` in Python with
         guards when a user compiles a function that calls :meth:`step`.
         """
+        return self._collect(
+            group, group["params"], params_with_grad, grads, square_avgs, acc_deltas, state_steps
+        )
+
+    def _collect(
+        self,
+        group: dict[str, Any],
+        candidates: list[Tensor],
+        params_with_grad: list[Tensor],
+        grads: list[Tensor],
+        square_avgs: list[Tensor],
+        acc_deltas: list[Tensor],
+        state_steps: list[Tensor],
+    ) -> bool:
+        """:meth:`_init_group` for the ``candidates`` of ``group``; returns whether any is complex."""
         has_complex = False
-        for p in group["params"]:
+        for p in candidates:
             if p.grad is None:
                 continue
             if p.grad.is_sparse:
@@ -202,6 +224,10 @@ class Adadelta(Optimizer):
             with torch.enable_grad():
                 loss = closure()
         self._check_before_stepping()
+        # Segments are an eager optimisation: a user's compiled step traces per-tensor math.
+        segmented = not torch.compiler.is_compiling()
+        if segmented:
+            self._segments.retain(self.param_groups)
 
         for group in self.param_groups:
             params: list[Tensor] = []
@@ -209,13 +235,17 @@ class Adadelta(Optimizer):
             square_avgs: list[Tensor] = []
             acc_deltas: list[Tensor] = []
             state_steps: list[Tensor] = []
-            self._init_group(group, params, grads, square_avgs, acc_deltas, state_steps)
-            if not params:
-                continue
-            _increment(state_steps)
             hp = Hyperparameters.from_group(
                 group["lr"], group["rho"], group["eps"], group["weight_decay"], group["maximize"]
             )
+            if segmented and not group["differentiable"]:
+                left = self._segments.step(group, self.state, hp)
+                self._collect(group, left, params, grads, square_avgs, acc_deltas, state_steps)
+            else:
+                self._init_group(group, params, grads, square_avgs, acc_deltas, state_steps)
+            if not params:
+                continue
+            _increment(state_steps)
             step_tensors(
                 params, grads, square_avgs, acc_deltas, hp, compiled=not group["differentiable"]
             )

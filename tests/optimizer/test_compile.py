@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Iterator
 
@@ -35,6 +36,7 @@ def fresh_dynamo() -> Iterator[None]:
 @pytest.fixture
 def no_failed_compiles(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(kernel_module, "_failed_to_compile", set())
+    monkeypatch.setattr(kernel_module, "_isa_untrusted", set())
 
 
 @pytest.mark.parametrize("lr_kind", ["float_lr", "tensor_lr"])
@@ -161,3 +163,26 @@ def test_inductor_error_in_strict_mode_raises(
     monkeypatch.delenv(adadelta_compiled.STRICT_ENV_VAR)
     with pytest.warns(CompileFallbackWarning, match="simulated Inductor failure"):
         _step_twins_once()
+
+
+def test_a_compile_failure_with_the_cpus_isa_trusted_retries_with_probing_and_no_warning(
+    fresh_dynamo: None, no_failed_compiles: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compile_fx = importlib.import_module("torch._inductor.compile_fx").compile_fx
+    trusted_attempts: list[bool] = []
+
+    def compile_fx_without_trusted_isa(*args: object, **kwargs: object) -> object:
+        trusted = torch._inductor.config.cpp.vec_isa_ok is True
+        trusted_attempts.append(trusted)
+        if trusted:
+            raise RuntimeError("simulated: the compiler lacks the CPU's vector ISA")
+        return compile_fx(*args, **kwargs)
+
+    monkeypatch.setattr("torch._inductor.compile_fx.compile_fx", compile_fx_without_trusted_isa)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        _step_twins_once()
+    # compile_fx applies the options and calls itself, so each attempt shows up twice.
+    first_trusted = trusted_attempts.index(True)
+    assert not any(trusted_attempts[first_trusted + 1:]), "the retry probes the ISA"
+    assert len(kernel_module._isa_untrusted) == 1
