@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -258,16 +259,21 @@ class Adadelta(Optimizer):
             return
         capturable_devices = _get_capturable_supported_devices()
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if p.grad.is_sparse:
-                    raise RuntimeError("Adadelta does not support sparse gradients")
-                if group["capturable"] and p.device.type not in capturable_devices:
-                    raise AssertionError(
-                        "If capturable=True, params and state_steps must be on supported "
-                        f"devices: {capturable_devices}."
-                    )
+            with_grad = [p for p in group["params"] if p.grad is not None]
+            # Loops in C (map): this runs before every step, for every param.
+            if any(map(_is_sparse, map(_grad_of, with_grad))):
+                raise RuntimeError("Adadelta does not support sparse gradients")
+            if group["capturable"] and any(
+                p.device.type not in capturable_devices for p in with_grad
+            ):
+                raise AssertionError(
+                    "If capturable=True, params and state_steps must be on supported "
+                    f"devices: {capturable_devices}."
+                )
+
+
+_grad_of = operator.attrgetter("grad")
+_is_sparse = operator.attrgetter("is_sparse")
 
 
 def _increment(state_steps: list[Tensor]) -> None:

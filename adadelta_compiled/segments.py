@@ -27,8 +27,8 @@ tensor, through the same views.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 import operator
+from collections.abc import Iterable, Sequence
 from itertools import accumulate, repeat
 from typing import Any
 
@@ -46,6 +46,7 @@ __all__ = ["SEGMENT_MAX_NUMEL", "Segment", "Segments"]
 SEGMENT_MAX_NUMEL = 2**18
 
 _STATE_KEYS = ("step", "square_avg", "acc_delta")
+_grad_of = operator.attrgetter("grad")
 
 
 def _exclusively_owned(params: Sequence[Tensor]) -> set[int]:
@@ -95,34 +96,37 @@ class Segment:
         sizes = [p.numel() for p in params]
         offsets = [0, *accumulate(sizes)]
         like = {"dtype": first.dtype, "device": first.device}
-        self.params = list(params)
-        self.param_buffer = torch.empty(offsets[-1], **like)
-        self.grad_buffer = torch.empty(offsets[-1], **like)
-        self.square_avg_buffer = torch.zeros(offsets[-1], **like)
-        self.acc_delta_buffer = torch.zeros(offsets[-1], **like)
-        step_device = first.device if capturable else torch.device("cpu")
-        self.step_buffer = torch.zeros(len(params), dtype=torch.float32, device=step_device)
 
         def views(buffer: Tensor) -> list[Tensor]:
             return [buffer[start:end].view(p.shape) for p, start, end in
                     zip(params, offsets, offsets[1:])]  # fmt: skip
 
-        self.grad_views = views(self.grad_buffer)
-        new_data = views(self.param_buffer)
-        square_avgs, acc_deltas = views(self.square_avg_buffer), views(self.acc_delta_buffer)
-        steps = list(self.step_buffer.unbind())
+        self.params = list(params)
+        # One buffer at a time, each filled before the next is allocated: the memory each
+        # replaces is freed as it goes, so the peak stays one buffer above the steady state.
+        self.param_buffer = torch.empty(offsets[-1], **like)
         with torch.no_grad():
-            for i, p in enumerate(params):
-                new_data[i].copy_(p)
-                p_state = state[p]
-                if p_state:
-                    square_avgs[i].copy_(p_state["square_avg"])
-                    acc_deltas[i].copy_(p_state["acc_delta"])
-                    steps[i].copy_(p_state["step"])
-                # torch's order of keys, for a state that is new.
-                p_state.update(step=steps[i], square_avg=square_avgs[i], acc_delta=acc_deltas[i])
-                p.data = new_data[i]
-        self._index = {id(p): i for i, p in enumerate(params)}
+            for p, data in zip(params, views(self.param_buffer), strict=True):
+                data.copy_(p)
+                p.data = data
+        step_device = first.device if capturable else torch.device("cpu")
+        self.step_buffer = torch.zeros(len(params), dtype=torch.float32, device=step_device)
+        steps = list(self.step_buffer.unbind())
+        for i, p in enumerate(params):
+            if state[p]:
+                steps[i].copy_(state[p]["step"])
+            # torch's order of keys, for a state that is new.
+            state[p]["step"] = steps[i]
+        self.square_avg_buffer = _buffer_of(params, offsets, "square_avg", state, like)
+        square_avgs = views(self.square_avg_buffer)
+        for p, square_avg in zip(params, square_avgs, strict=True):
+            state[p]["square_avg"] = square_avg
+        self.acc_delta_buffer = _buffer_of(params, offsets, "acc_delta", state, like)
+        acc_deltas = views(self.acc_delta_buffer)
+        for p, acc_delta in zip(params, acc_deltas, strict=True):
+            state[p]["acc_delta"] = acc_delta
+        self.grad_buffer = torch.empty(offsets[-1], **like)
+        self.grad_views = views(self.grad_buffer)
         self._data_ptrs = [p.data_ptr() for p in params]
         self._views_by_key = dict(zip(_STATE_KEYS, (steps, square_avgs, acc_deltas), strict=True))
 
@@ -166,8 +170,21 @@ class _GroupSegments:
         self.params = params
         self.segments: list[Segment] = []
         self.segment_of: dict[int, Segment] = {}
-        # (id, data_ptr) of params with a grad or state that the last rebuild left out.
+        # As of the last rebuild: the group's params, those in no segment, and the (id, data_ptr)
+        # of those of a kind to join one that, with a grad or state, could not.
+        self.snapshot: list[Tensor] = []
+        self.loose: list[Tensor] = []
         self.passed_over: set[tuple[int, int]] = set()
+
+    def params_unchanged(self) -> bool:
+        """Whether the group's params list is as the last rebuild saw it (a user may edit it)."""
+        return len(self.params) == len(self.snapshot) and all(
+            map(operator.is_, self.params, self.snapshot)
+        )
+
+    def loose_with_grad(self) -> list[Tensor]:
+        """The params in no segment that have a grad."""
+        return [p for p in self.loose if p.grad is not None]
 
     def needs_rebuild(self, loose: list[Tensor], state: dict[Tensor, dict[str, Any]]) -> bool:
         """Whether a segment lost a member, or a param not yet considered may join one."""
@@ -181,20 +198,38 @@ class _GroupSegments:
         # Dropping the old segments first leaves their members the only users of the old
         # param buffers, so that the exclusivity check below counts them as owners.
         self.segments, self.segment_of, self.passed_over = [], {}, set()
-        exclusive = _exclusively_owned(self.params)
+        exclusive = _exclusively_owned([p for p in self.params if _fits(p)])
         joining: dict[tuple[torch.device, torch.dtype], list[Tensor]] = {}
         for p in self.params:
             p_state = state.get(p, {})
             if not p_state and p.grad is None:
                 continue
-            if id(p) in exclusive and _fits(p) and _state_fits(p, p_state):
+            if id(p) in exclusive and _state_fits(p, p_state):
                 joining.setdefault((p.device, p.dtype), []).append(p)
                 continue
-            self.passed_over.add((id(p), p.data_ptr()))
+            if _fits(p):
+                self.passed_over.add((id(p), p.data_ptr()))
             if id(p) in previous:
                 _detach_state(p_state)
         self.segments = [Segment(members, state, capturable) for members in joining.values()]
         self.segment_of = {id(p): s for s in self.segments for p in s.params}
+        self.snapshot = list(self.params)
+        self.loose = [p for p in self.params if id(p) not in self.segment_of]
+
+
+def _buffer_of(
+    params: Sequence[Tensor],
+    offsets: Sequence[int],
+    key: str,
+    state: dict[Tensor, dict[str, Any]],
+    like: dict[str, Any],
+) -> Tensor:
+    """A flat buffer holding each param's ``state[key]`` in turn, zeros where it has none."""
+    buffer = torch.zeros(offsets[-1], **like)
+    for p, start, end in zip(params, offsets, offsets[1:]):
+        if key in state[p]:
+            buffer[start:end].view(p.shape).copy_(state[p][key])
+    return buffer
 
 
 def _detach_state(p_state: dict[str, Any]) -> None:
@@ -218,10 +253,10 @@ class Segments:
         entry = self._groups.get(id(params))
         if entry is None or entry.params is not params:
             entry = self._groups[id(params)] = _GroupSegments(params)
-        left = _loose_with_grad(params, entry.segment_of)
-        if entry.needs_rebuild(left, state):
+        left = entry.loose_with_grad()
+        if not entry.params_unchanged() or entry.needs_rebuild(left, state):
             entry.rebuild(state, group["capturable"])
-            left = _loose_with_grad(params, entry.segment_of)
+            left = entry.loose_with_grad()
         for segment in entry.segments:
             grads = segment.grads()
             if grads is not None:
@@ -235,10 +270,3 @@ class Segments:
         live = {id(group["params"]) for group in groups}
         for key in [key for key in self._groups if key not in live]:
             del self._groups[key]
-
-
-_grad_of = operator.attrgetter("grad")
-
-
-def _loose_with_grad(params: list[Tensor], segment_of: dict[int, Segment]) -> list[Tensor]:
-    return [p for p in params if p.grad is not None and id(p) not in segment_of]
