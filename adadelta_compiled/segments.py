@@ -200,7 +200,10 @@ class _GroupSegments:
         self.segments, self.segment_of, self.passed_over = [], {}, set()
         exclusive = _exclusively_owned([p for p in self.params if _fits(p)])
         joining: dict[tuple[torch.device, torch.dtype], list[Tensor]] = {}
-        for p in self.params:
+        # A param listed twice in a group (torch warns) would be moved twice, and its segment
+        # never found intact: such a group has no segments.
+        listed_once = len({id(p) for p in self.params}) == len(self.params)
+        for p in self.params if listed_once else ():
             p_state = state.get(p, {})
             if not p_state and p.grad is None:
                 continue

@@ -168,3 +168,4 @@ def test_a_copied_optimizer_steps_its_own_params(copier: str) -> None:
         assert not torch.equal(p.detach(), old)
         torch.testing.assert_close(original.detach(), old, rtol=0, atol=0)
     assert _in_one_segment(ours, params)
+
