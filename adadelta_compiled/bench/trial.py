@@ -35,7 +35,7 @@ import torch
 
 from . import memory
 from .compiles import CompileCount, counting_compiles
-from .implementations import resolve
+from .implementations import Stepper, resolve
 from .timing import StepTime, time_steps
 from .workloads import make_params, workload_named
 
@@ -163,12 +163,15 @@ def _measure(spec: TrialSpec) -> TrialResult:
         workload = workload.quick()
     device = torch.device(spec.device)
     lr_kind = spec.lr_kind or ("tensor" if implementation.tensor_lr else "float")
-    params = make_params(workload, DTYPES[spec.dtype], device)
     lr = torch.tensor(_BASE_LR) if lr_kind == "tensor" else _BASE_LR
-    stepper = implementation.build(params, lr)
+
+    def build() -> Stepper:
+        return implementation.build(make_params(workload, DTYPES[spec.dtype], device), lr)
+
     result = TrialResult(lr_kind=lr_kind)
 
     if spec.kind == "first-step":
+        stepper = build()
         _synchronize(device)
         start = time.perf_counter()
         stepper.step()
@@ -190,9 +193,16 @@ def _measure(spec: TrialSpec) -> TrialResult:
                     graphs_first_step = counter.graphs
 
         if spec.kind == "steady":
-            result.peak_bytes = memory.peak_bytes(lambda: run_steps(1, MEMORY_STEPS), device)
+            # Tracked from before the params exist, so that memory the first steps free of
+            # theirs (e.g. data moved into a flat buffer) counts too.
+            with memory.tracking(device) as tracker:
+                stepper = build()
+                with tracker.measured():
+                    run_steps(1, MEMORY_STEPS)
+            result.peak_bytes = tracker.peak
             run_steps(MEMORY_STEPS + 1, steps)
         else:
+            stepper = build()
             run_steps(1, steps)
         _synchronize(device)
         if count:

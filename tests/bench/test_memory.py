@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from adadelta_compiled.bench.memory import method, peak_bytes
+from adadelta_compiled.bench.memory import method, peak_bytes, tracking
 
 CPU = torch.device("cpu")
 MIB = 2**20
@@ -35,3 +35,13 @@ def test_memory_allocated_before_does_not_count() -> None:
 def test_the_method_is_stated() -> None:
     assert "torch.profiler" in method(CPU)
     assert "max_memory_allocated" in method(torch.device("cuda"))
+
+
+def test_memory_the_measured_part_frees_of_what_was_allocated_before_it_counts_against_it() -> None:
+    with tracking(CPU) as tracker:
+        held = [torch.empty(4 * MIB, dtype=torch.uint8)]
+        with tracker.measured():
+            held.pop()
+            replacement = torch.empty(4 * MIB, dtype=torch.uint8)
+    del replacement
+    assert tracker.peak is not None and tracker.peak < MIB
