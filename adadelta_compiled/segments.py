@@ -80,9 +80,10 @@ def _fits(param: Tensor) -> bool:
 
 def _state_fits(param: Tensor, p_state: dict[str, Any]) -> bool:
     """Whether ``p_state`` is empty or torch's state for ``param``."""
-    return not p_state or all(
-        isinstance(p_state.get(key), Tensor) for key in _STATE_KEYS
-    ) and p_state["square_avg"].shape == p_state["acc_delta"].shape == param.shape
+    return not p_state or (
+        all(isinstance(p_state.get(key), Tensor) for key in _STATE_KEYS)
+        and p_state["square_avg"].shape == p_state["acc_delta"].shape == param.shape
+    )
 
 
 class Segment:
