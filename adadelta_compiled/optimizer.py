@@ -170,29 +170,16 @@ class Adadelta(Optimizer):
         square_avgs: list[Tensor],
         acc_deltas: list[Tensor],
         state_steps: list[Tensor],
+        candidates: list[Tensor] | None = None,
     ) -> bool:
-        """Collect the group's params that have a grad, creating their state on first use.
+        """Collect the group's params that have a grad (of ``candidates`` only, when given),
+        creating their state on first use; return whether any is complex.
 
-        The name and signature are torch's contract: Dynamo runs ``_init_group`` in Python with
-        guards when a user compiles a function that calls :meth:`step`.
+        The name and the leading arguments are torch's contract: Dynamo runs ``_init_group`` in
+        Python with guards when a user compiles a function that calls :meth:`step`.
         """
-        return self._collect(
-            group, group["params"], params_with_grad, grads, square_avgs, acc_deltas, state_steps
-        )
-
-    def _collect(
-        self,
-        group: dict[str, Any],
-        candidates: list[Tensor],
-        params_with_grad: list[Tensor],
-        grads: list[Tensor],
-        square_avgs: list[Tensor],
-        acc_deltas: list[Tensor],
-        state_steps: list[Tensor],
-    ) -> bool:
-        """:meth:`_init_group` for the ``candidates`` of ``group``; returns whether any is complex."""
         has_complex = False
-        for p in candidates:
+        for p in group["params"] if candidates is None else candidates:
             if p.grad is None:
                 continue
             if p.grad.is_sparse:
@@ -239,11 +226,15 @@ class Adadelta(Optimizer):
             hp = Hyperparameters.from_group(
                 group["lr"], group["rho"], group["eps"], group["weight_decay"], group["maximize"]
             )
-            if segmented and not group["differentiable"]:
-                left = self._segments.step(group, self.state, hp)
-                self._collect(group, left, params, grads, square_avgs, acc_deltas, state_steps)
-            else:
-                self._init_group(group, params, grads, square_avgs, acc_deltas, state_steps)
+            # The params no segment stepped; a differentiable step has no segments.
+            left = (
+                self._segments.step(group, self.state, hp)
+                if segmented and not group["differentiable"]
+                else None
+            )
+            self._init_group(
+                group, params, grads, square_avgs, acc_deltas, state_steps, candidates=left
+            )
             if not params:
                 continue
             _increment(state_steps)
