@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
+from itertools import compress, repeat
 from typing import Any
 
 import torch
@@ -211,13 +212,13 @@ class Adadelta(Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        self._check_before_stepping()
         # Segments are an eager optimisation: a user's compiled step traces per-tensor math.
         segmented = not torch.compiler.is_compiling()
         if segmented:
-            self._segments.retain(self.param_groups)
+            grads_by_group = self._checked_grads()
+            self._segments.begin_step(self.param_groups, self.state)
 
-        for group in self.param_groups:
+        for index, group in enumerate(self.param_groups):
             params: list[Tensor] = []
             grads: list[Tensor] = []
             square_avgs: list[Tensor] = []
@@ -228,7 +229,7 @@ class Adadelta(Optimizer):
             )
             # The params no segment stepped; a differentiable step has no segments.
             left = (
-                self._segments.step(group, self.state, hp)
+                self._segments.step(group, grads_by_group[index], self.state, hp)
                 if segmented and not group["differentiable"]
                 else None
             )
@@ -241,26 +242,31 @@ class Adadelta(Optimizer):
             step_tensors(
                 params, grads, square_avgs, acc_deltas, hp, compiled=not group["differentiable"]
             )
+        if segmented:
+            self._segments.end_step(self.state)
         return loss
 
-    def _check_before_stepping(self) -> None:
-        """Raise torch's errors for a sparse grad, or a capturable param on a device that
-        cannot capture, before any group's state is touched (torch raises part-way)."""
-        if torch.compiler.is_compiling():
-            return
+    def _checked_grads(self) -> list[list[Tensor | None]]:
+        """Each group's grads, in the order of its params, once checked for torch's errors: a
+        sparse grad, or a capturable param on a device that cannot capture. Raising here,
+        before any group's state is touched, leaves it all as it was (torch raises part-way)."""
         capturable_devices = _get_capturable_supported_devices()
+        grads_by_group = []
         for group in self.param_groups:
-            with_grad = [p for p in group["params"] if p.grad is not None]
-            # Loops in C (map): this runs before every step, for every param.
-            if any(map(_is_sparse, map(_grad_of, with_grad))):
+            # Loops in C (map, compress): this runs before every step, for every param.
+            grads = list(map(_grad_of, group["params"]))
+            has_grad = list(map(operator.is_not, grads, repeat(None)))
+            if any(map(_is_sparse, compress(grads, has_grad))):
                 raise RuntimeError("Adadelta does not support sparse gradients")
             if group["capturable"] and any(
-                p.device.type not in capturable_devices for p in with_grad
+                p.device.type not in capturable_devices for p in compress(group["params"], has_grad)
             ):
                 raise AssertionError(
                     "If capturable=True, params and state_steps must be on supported "
                     f"devices: {capturable_devices}."
                 )
+            grads_by_group.append(grads)
+        return grads_by_group
 
 
 _grad_of = operator.attrgetter("grad")

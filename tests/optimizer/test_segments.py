@@ -1,4 +1,4 @@
-"""Flat segments: small params and their state live in shared buffers, invisibly to the user."""
+"""Flat segments: params, their state and kept grads live in shared buffers, invisibly to the user."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 from adadelta_compiled import Adadelta
-from adadelta_compiled.segments import SEGMENT_MAX_NUMEL
+from adadelta_compiled.segments import COPY_MAX_NUMEL, Segment
 
 from .twins import Twins, make_twins, random_grads
 
@@ -44,15 +44,74 @@ def test_small_params_and_their_state_share_one_buffer_each_and_match_torch() ->
     twins.assert_close()
 
 
-def test_a_large_param_keeps_its_own_memory() -> None:
-    big = torch.nn.Parameter(torch.zeros(SEGMENT_MAX_NUMEL))
+def _segment_of(opt: Adadelta) -> Segment:
+    (entry,) = opt._segments._groups.values()
+    (segment,) = entry.segments
+    return segment
+
+
+def test_a_large_params_fresh_grad_is_stepped_where_it_is_not_copied() -> None:
+    big = torch.nn.Parameter(torch.zeros(COPY_MAX_NUMEL))
     small = torch.nn.Parameter(torch.zeros(4))
-    data_ptr = big.data_ptr()
     opt = Adadelta([big, small])
     big.grad, small.grad = torch.ones_like(big), torch.ones_like(small)
+    grad_ptr = big.grad.data_ptr()
     opt.step()
-    assert big.data_ptr() == data_ptr
-    assert _storage_ptr(big) != _storage_ptr(small)
+    assert _storage_ptr(big) == _storage_ptr(small)
+    assert _segment_of(opt).grad_buffer.numel() == small.numel()
+    assert big.grad.data_ptr() == grad_ptr
+    assert torch.all(big.detach() < 0)
+
+
+def _kept_grads_twins(steps: int) -> tuple[Twins, list[Tensor]]:
+    """Twins whose grads are set once and then scaled in place between steps, as grads kept by
+    ``zero_grad(set_to_none=False)`` and accumulated into are."""
+    twins, generator = _twins()
+    grads = random_grads(twins.ours_params, generator)
+    for params in (twins.ours_params, twins.torch_params):
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g.clone()
+    kept = [p.grad for p in twins.ours_params]
+    for _ in range(steps):
+        twins.ours.step()
+        twins.torchs.step()
+        for params in (twins.ours_params, twins.torch_params):
+            torch._foreach_mul_([p.grad for p in params], 0.5)
+    return twins, kept
+
+
+def test_grads_kept_across_steps_move_into_the_segment_and_stay_the_users_objects() -> None:
+    twins, kept = _kept_grads_twins(steps=4)
+    params = twins.ours_params
+    assert all(p.grad is g for p, g in zip(params, kept, strict=True))
+    assert len({_storage_ptr(p.grad) for p in params}) == 1
+    assert _storage_ptr(params[0].grad) == _storage_ptr(_segment_of(twins.ours).grad_buffer)
+    twins.assert_close()
+
+
+def test_fresh_grads_after_kept_ones_are_the_ones_stepped() -> None:
+    twins, _ = _kept_grads_twins(steps=3)
+    generator = torch.Generator().manual_seed(1)
+    _step(twins, generator, 2)
+    twins.assert_close()
+
+
+def test_grads_that_are_views_of_the_users_bucket_stay_in_it() -> None:
+    twins, generator = _twins()
+    buckets = []
+    for params in (twins.ours_params, twins.torch_params):
+        bucket = torch.randn(sum(p.numel() for p in params), generator=torch.Generator().manual_seed(2))
+        for p, grad in zip(params, bucket.split([p.numel() for p in params]), strict=True):
+            p.grad = grad.view(p.shape)
+        buckets.append(bucket)
+    for _ in range(4):
+        twins.ours.step()
+        twins.torchs.step()
+        for bucket in buckets:
+            bucket.mul_(0.5)
+    bucket_ptr = _storage_ptr(buckets[0])
+    assert all(_storage_ptr(p.grad) == bucket_ptr for p in twins.ours_params)
+    twins.assert_close()
 
 
 def test_state_dict_keys_shapes_and_dtypes_are_torchs_and_load_into_torch() -> None:
