@@ -147,10 +147,7 @@ class Segment:
         self.acc_deltas = self._views(self.acc_delta_buffer)
         for p, acc_delta in zip(params, self.acc_deltas, strict=True):
             state[p]["acc_delta"] = acc_delta
-        # Until grads are adopted, the grad buffer holds the copied grads only.
-        self.grad_buffer = torch.empty(self._offsets[self.copied], **self._like)
-        self.grad_views = self._views(self.grad_buffer, self.copied)
-        self._adopted_ptrs: list[int] | None = None
+        self._hold_copied_grads_only()
         # Weak references to the grads of the last step that copied them, to tell grads that
         # outlive a step from fresh ones; None once adopting has been ruled out.
         self._last_grads: list[weakref.ref[Tensor]] | None = []
@@ -231,7 +228,7 @@ class Segment:
     def _step_copying(self, grads: list[Tensor], hp: Hyperparameters) -> None:
         """Copy the small members' grads in and step them by one call; the rest one by one."""
         if self._adopted_ptrs is not None:
-            self._release_grads()
+            self._hold_copied_grads_only()
         copied = self.copied
         if copied:
             torch._foreach_copy_(self.grad_views[:copied], grads[:copied])
@@ -265,12 +262,12 @@ class Segment:
         self._adopted_ptrs = list(map(_data_ptr, views))
         self._last_grads = []
 
-    def _release_grads(self) -> None:
-        """Grads no longer all live in the buffer (e.g. ``zero_grad()`` set them to None):
-        keep a grad buffer for the copied grads only, and watch for grads that are kept."""
+    def _hold_copied_grads_only(self) -> None:
+        """A grad buffer for the copied grads only: until grads are adopted, or once they no
+        longer all live in the buffer (e.g. ``zero_grad()`` set them to None)."""
         self.grad_buffer = torch.empty(self._offsets[self.copied], **self._like)
         self.grad_views = self._views(self.grad_buffer, self.copied)
-        self._adopted_ptrs = None
+        self._adopted_ptrs: list[int] | None = None
 
 
 class _GroupSegments:
