@@ -13,7 +13,8 @@ Grads decide how a step runs. Grads that outlive a step (``zero_grad(set_to_none
 set once, accumulation into kept grads) are *adopted*: after a step that finds the same grad
 objects as the step before, each grad's data is re-pointed into the segment's grad buffer (the
 grad objects stay the user's; backward accumulates into them in place, where it is now the
-buffer), and from then on a step is one kernel call over the buffers. Grads that are fresh
+buffer), and from then on a step is one kernel call over the buffers (a segment of one large
+param is one call either way, and keeps its grad where it is). Grads that are fresh
 tensors at every step (torch's default ``zero_grad()`` sets them to None) cannot live there:
 those of params below :data:`COPY_MAX_NUMEL` elements are copied into the grad buffer (one
 ``_foreach_copy_``; the small members come first, so their grads fill one run of it) and stepped
@@ -149,8 +150,10 @@ class Segment:
             state[p]["acc_delta"] = acc_delta
         self._hold_copied_grads_only()
         # Weak references to the grads of the last step that copied them, to tell grads that
-        # outlive a step from fresh ones; None once adopting has been ruled out.
-        self._last_grads: list[weakref.ref[Tensor]] | None = []
+        # outlive a step from fresh ones; None once adopting has been ruled out. A lone large
+        # member is one kernel call reading its own grad either way: adopting it gains nothing.
+        adopting_pays = len(params) > 1 or self.copied > 0
+        self._last_grads: list[weakref.ref[Tensor]] | None = [] if adopting_pays else None
         self._data_ptrs = list(map(_data_ptr, params))
         self._p_states = [state[p] for p in params]
         self._views_by_key = dict(
@@ -227,7 +230,7 @@ class Segment:
 
     def _step_copying(self, grads: list[Tensor], hp: Hyperparameters) -> None:
         """Copy the small members' grads in and step them by one call; the rest one by one."""
-        if self._adopted_ptrs is not None:
+        if self._adopted_ptrs is not None or self.grad_buffer is None:
             self._hold_copied_grads_only()
         copied = self.copied
         if copied:
@@ -250,8 +253,11 @@ class Segment:
         if not _adoptable(grads):
             self._last_grads = None
             return
-        # Allocated before the grads it replaces are freed: a peak of one more grad per member,
-        # once; from then on the memory of one.
+        # The copied grads' run is of no use once the grads live in the buffer: freed first. The
+        # buffer is allocated before the grads it replaces are freed: a peak of one more grad
+        # per member, once; from then on the memory of one. (Should allocating fail, the next
+        # step that copies allocates the run again.)
+        self.grad_buffer = self.grad_views = None
         buffer = torch.empty(self._offsets[-1], **self._like)
         views = self._views(buffer)
         with torch.no_grad():
@@ -265,8 +271,8 @@ class Segment:
     def _hold_copied_grads_only(self) -> None:
         """A grad buffer for the copied grads only: until grads are adopted, or once they no
         longer all live in the buffer (e.g. ``zero_grad()`` set them to None)."""
-        self.grad_buffer = torch.empty(self._offsets[self.copied], **self._like)
-        self.grad_views = self._views(self.grad_buffer, self.copied)
+        self.grad_buffer: Tensor | None = torch.empty(self._offsets[self.copied], **self._like)
+        self.grad_views: list[Tensor] | None = self._views(self.grad_buffer, self.copied)
         self._adopted_ptrs: list[int] | None = None
 
 

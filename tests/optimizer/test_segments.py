@@ -10,6 +10,7 @@ import torch
 from torch import Tensor
 
 from adadelta_compiled import Adadelta
+from adadelta_compiled.bench.memory import tracking
 from adadelta_compiled.segments import COPY_MAX_NUMEL, Segment
 
 from .twins import Twins, make_twins, random_grads
@@ -87,6 +88,34 @@ def test_grads_kept_across_steps_move_into_the_segment_and_stay_the_users_object
     assert len({_storage_ptr(p.grad) for p in params}) == 1
     assert _storage_ptr(params[0].grad) == _storage_ptr(_segment_of(twins.ours).grad_buffer)
     twins.assert_close()
+
+
+def test_adopting_kept_grads_frees_the_copied_grads_buffer_before_allocating_its_own() -> None:
+    # Tracked from before the segment exists, so that the frees of its memory count.
+    with tracking(torch.device("cpu")) as tracker:
+        params = [torch.nn.Parameter(torch.zeros(1024)) for _ in range(8)]
+        for p in params:
+            p.grad = torch.ones_like(p)
+        opt = Adadelta(params)
+        opt.step()  # builds the segment; its grads are copied in
+        with tracker.measured():
+            opt.step()  # the same grads again: adopted
+    assert _storage_ptr(params[0].grad) == _storage_ptr(_segment_of(opt).grad_buffer)
+    # Freeing the copied run first leaves no more than the new buffer in place of old grads.
+    assert tracker.peak is not None
+    assert tracker.peak < sum(p.grad.nbytes for p in params) // 2
+
+
+def test_a_lone_large_params_kept_grad_stays_where_it_is() -> None:
+    big = torch.nn.Parameter(torch.zeros(COPY_MAX_NUMEL))
+    big.grad = torch.ones_like(big)
+    grad_ptr = big.grad.data_ptr()
+    opt = Adadelta([big])
+    for _ in range(3):
+        opt.step()
+    assert big.grad.data_ptr() == grad_ptr
+    assert _segment_of(opt).grad_buffer.numel() == 0
+    assert torch.all(big.detach() < 0)
 
 
 def test_fresh_grads_after_kept_ones_are_the_ones_stepped() -> None:
