@@ -16,6 +16,8 @@ but not on tensor values.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import NamedTuple
 
 import torch
@@ -64,28 +66,35 @@ def adadelta_update(
         hp: the group's hyperparameters.
 
     Returns:
-        (θ_t, v_t, u_t), each with the dtype of its input.
+        (θ_t, v_t, u_t), each with the dtype of its input (state may have another dtype than
+        the param, e.g. after ``model.half()``: torch keeps the state it had).
     """
-    # Arithmetic runs in torch's "opmath" type (float32 for bf16/fp16 params, else the param's
-    # dtype) and rounds to the param's dtype exactly where torch.optim.Adadelta's op-by-op eager
-    # code rounds: at the end of each of its ops. For float32/float64 params rounding is a no-op.
-    dtype = param.dtype
-    opmath = torch.promote_types(dtype, torch.float32)
+    # Arithmetic runs in torch's "opmath" type (float32 for bf16/fp16 tensors, else the widest
+    # dtype among them) and rounds exactly where torch.optim.Adadelta's op-by-op eager code
+    # rounds: at the end of each of its ops, to the dtype of the tensor that op writes (the grad,
+    # square_avg or acc_delta; delta is computed in acc_delta's dtype). Where all four share one
+    # dtype of float32 or wider, rounding is a no-op.
+    opmath = functools.reduce(
+        torch.promote_types, (t.dtype for t in (param, grad, square_avg, acc_delta)), torch.float32
+    )
 
-    def rounded(x: Tensor) -> Tensor:
-        return x.to(dtype).to(opmath)
+    def rounding_to(dtype: torch.dtype) -> Callable[[Tensor], Tensor]:
+        return lambda x: x.to(dtype).to(opmath)
 
+    as_grad, as_square_avg, as_acc_delta = (
+        rounding_to(t.dtype) for t in (grad, square_avg, acc_delta)
+    )
     theta, g, v, u = (t.to(opmath) for t in (param, grad, square_avg, acc_delta))
     g = torch.where(hp.maximize, -g, g)
     # torch adds weight decay only when λ != 0; adding 0·θ instead would turn an inf θ into nan.
-    g = torch.where(hp.weight_decay != 0, rounded(g + hp.weight_decay * theta), g)
+    g = torch.where(hp.weight_decay != 0, as_grad(g + hp.weight_decay * theta), g)
     # Products are ordered as torch's addcmul orders them, (1 - ρ)·a·b.
-    v = rounded(rounded(v * hp.rho) + (1 - hp.rho) * g * g)
-    std = rounded(rounded(v + hp.eps).sqrt())
-    delta = rounded(rounded(rounded(rounded(u + hp.eps).sqrt()) / std) * g)
-    u = rounded(rounded(u * hp.rho) + (1 - hp.rho) * delta * delta)
+    v = as_square_avg(as_square_avg(v * hp.rho) + (1 - hp.rho) * g * g)
+    std = as_square_avg(as_square_avg(v + hp.eps).sqrt())
+    delta = as_acc_delta(as_acc_delta(as_acc_delta(as_acc_delta(u + hp.eps).sqrt()) / std) * g)
+    u = as_acc_delta(as_acc_delta(u * hp.rho) + (1 - hp.rho) * delta * delta)
     theta = theta - hp.lr * delta
-    return theta.to(dtype), v.to(dtype), u.to(dtype)
+    return theta.to(param.dtype), v.to(square_avg.dtype), u.to(acc_delta.dtype)
 
 
 def adadelta_step_(

@@ -1,6 +1,5 @@
-"""Runs the functional core as Inductor-generated kernels: one call per dense tensor (a large
-param, or a segment's flat buffers, see :mod:`adadelta_compiled.segments`), one per
-(device, dtype) for the small tensors that no segment holds.
+"""Runs the functional core as Inductor-generated kernels: one call per tensor, in the tensor's
+own memory.
 
 Compilation strategy: :func:`~adadelta_compiled.functional.adadelta_step_` is compiled,
 ``fullgraph=True``, over 1-D aliases whose length is a symbolic size traced "size-obliviously"
@@ -11,10 +10,15 @@ hyperparameters arrive as 0-d tensors, so neither a new shape, nor a scheduler c
 rho/eps/weight_decay/maximize changes, nor the growing step count recompile. What does compile a
 new graph is a new (device, dtype) pair of params, on CPU once for the single-threaded and once
 for the multi-threaded variant, whichever the tensors' sizes need (see PARALLEL_MIN_NUMEL), and
-a Tensor lr on an accelerator
-rather than on the CPU; each at most once per process.
+a Tensor lr on an accelerator rather than on the CPU; each at most once per process.
 
-A tensor that cannot be seen as one dense 1-D run of memory shared by param, grad and state
+Each graph's first call goes through Dynamo, which compiles it (or loads it from Inductor's
+cache); every later call runs the generated code directly (:mod:`.artifact`), at ~2 µs rather
+than ~30 µs a call, which is what makes one call per tensor affordable for a model's many small
+tensors. The kernel reads and writes each param, grad and state tensor where it is: nothing is
+copied, gathered or kept between steps.
+
+A tensor that cannot be seen as one dense run of memory laid out alike in param, grad and state
 (e.g. a param that is a strided slice, or a grad with other strides than its param) takes the
 eager path through the same math. If Inductor fails to compile (no C++ compiler, an Inductor
 error), the step warns once with :class:`CompileFallbackWarning` and runs eagerly from then on;
@@ -33,7 +37,6 @@ from __future__ import annotations
 import os
 import types
 import warnings
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -47,17 +50,12 @@ try:
 except ImportError:  # a torch built without torch.distributed: no DTensor can reach us
     DTensor = ()  # type: ignore[assignment,misc]  # isinstance(x, ()) is always False
 
+from .artifact import CapturingBackend, DirectCall
 from .functional import Hyperparameters, adadelta_step_
 
-__all__ = ["SMALL_TENSOR_NUMEL", "STRICT_ENV_VAR", "CompileFallbackWarning", "step_tensors"]
+__all__ = ["PARALLEL_MIN_NUMEL", "STRICT_ENV_VAR", "CompileFallbackWarning", "step_tensors"]
 
 STRICT_ENV_VAR = "ADADELTA_COMPILED_STRICT"
-
-# A kernel call costs ~35 µs of fixed overhead on a 2-core CPU; copying a tensor through a
-# shared buffer costs ~56 bytes/element (gather θ, g, v, u; scatter θ, v, u), ~1.2 ns/element at
-# ~48 GB/s. Below ~30 K elements the copy is cheaper, so smaller tensors of one device and dtype
-# are gathered, stepped by one kernel call, and scattered back.
-SMALL_TENSOR_NUMEL = 32768
 
 
 class CompileFallbackWarning(RuntimeWarning):
@@ -71,36 +69,35 @@ class CompileFallbackWarning(RuntimeWarning):
 PARALLEL_MIN_NUMEL = 32768
 
 
-def _compile_step(
-    name: str, cpu_threads: Literal["one", "all"], probe_isa: bool
-) -> Callable[..., None]:
-    """:func:`adadelta_step_` compiled under a code object of its own, so that each variant has
-    its own Dynamo cache (Dynamo caches graphs per code object)."""
-    code = adadelta_step_.__code__.replace(co_name=name)
-    step_ = types.FunctionType(code, adadelta_step_.__globals__, name)
-    threads = {"cpp.threads": 1} if cpu_threads == "one" else {"cpp.dynamic_threads": True}
-    # emulate_precision_casts keeps the bf16/fp16 roundings the functional core spells out, so
-    # low-precision params see torch.optim.Adadelta's arithmetic precision; division_rounding
-    # makes Triton divide correctly rounded, as eager CUDA does, instead of approximately.
-    # vec_isa_ok=True takes the CPU's vector ISA from /proc/cpuinfo instead of compiling a probe
-    # of ATen's vector headers per ISA, ~4 s each on 2 cores, ~9 of a cold first step's 13 s;
-    # the probing variant is the fallback should the compiler not support that ISA.
-    return torch.compile(
-        step_,
-        fullgraph=True,
-        dynamic=True,
-        options={
+class _Variant:
+    """:func:`adadelta_step_` compiled with one set of Inductor options, under a code object of
+    its own, so that each variant has its own Dynamo cache (Dynamo caches graphs per code
+    object)."""
+
+    def __init__(self, name: str, cpu_threads: Literal["one", "all"], probe_isa: bool) -> None:
+        code = adadelta_step_.__code__.replace(co_name=name)
+        step_ = types.FunctionType(code, adadelta_step_.__globals__, name)
+        threads = {"cpp.threads": 1} if cpu_threads == "one" else {"cpp.dynamic_threads": True}
+        # emulate_precision_casts keeps the bf16/fp16 roundings the functional core spells out,
+        # so low-precision params see torch.optim.Adadelta's arithmetic precision;
+        # division_rounding makes Triton divide correctly rounded, as eager CUDA does, instead of
+        # approximately. vec_isa_ok=True takes the CPU's vector ISA from /proc/cpuinfo instead
+        # of compiling a probe of ATen's vector headers per ISA, ~4 s each on 2 cores, ~9 of a
+        # cold first step's 13 s; the probing variant is the fallback should the compiler not
+        # support that ISA.
+        self.backend = CapturingBackend({
             "emulate_precision_casts": True,
             "eager_numerics.division_rounding": True,
             **({} if probe_isa else {"cpp.vec_isa_ok": True}),
             **threads,
-        },
-    )
+        })  # fmt: skip
+        self.through_dynamo = torch.compile(step_, backend=self.backend, fullgraph=True,
+                                            dynamic=True)  # fmt: skip
 
 
-# The compiled variants by (parallel, probe_isa); see PARALLEL_MIN_NUMEL and _compile_step.
+# The compiled variants by (parallel, probe_isa); see PARALLEL_MIN_NUMEL and _Variant.
 _variants = {
-    (parallel, probe_isa): _compile_step(
+    (parallel, probe_isa): _Variant(
         f"adadelta_step_{'parallel' if parallel else 'serial'}{'_probing' if probe_isa else ''}_",
         cpu_threads="all" if parallel else "one",
         probe_isa=probe_isa,
@@ -111,13 +108,12 @@ _variants = {
 
 # What selects a graph: the variant, the tensors' device and dtype, the lr's device and dtype.
 _GraphKey = tuple[bool, torch.device, torch.dtype, torch.device, torch.dtype]
-# Keys whose graph exists, keys whose graph failed to compile with the CPU's ISA trusted (they
-# use the probing variant), and keys whose compilation failed (they step eagerly, no retry).
-_compiled: set[_GraphKey] = set()
+# Keys whose graph exists, with its direct call (None: it is called through Dynamo); keys whose
+# graph failed to compile with the CPU's ISA trusted (they use the probing variant); keys whose
+# compilation failed (they step eagerly, no retry).
+_compiled: dict[_GraphKey, DirectCall | None] = {}
 _isa_untrusted: set[_GraphKey] = set()
 _failed_to_compile: set[_GraphKey] = set()
-# Gather buffers of the small-tensor path, one per (device, dtype); see _scratch.
-_scratch_buffers: dict[tuple[torch.device, torch.dtype], Tensor] = {}
 
 
 def step_tensors(
@@ -134,30 +130,24 @@ def step_tensors(
     ``compiled=False`` runs the same math eagerly (differentiable steps). Inside a user's own
     ``torch.compile`` region the math is traced into the user's graph instead.
     """
-    use_kernel = compiled and not torch.compiler.is_compiling()
-    small: dict[tuple[torch.device, torch.dtype], list[tuple[Tensor, ...]]] = defaultdict(list)
+    if not compiled or torch.compiler.is_compiling():
+        for tensors in zip(params, grads, square_avgs, acc_deltas, strict=True):
+            adadelta_step_(*_as_real(tensors), hp)
+        return
     for tensors in zip(params, grads, square_avgs, acc_deltas, strict=True):
-        if use_kernel and any(isinstance(t, DTensor) for t in tensors):
+        if any(isinstance(t, DTensor) for t in tensors):
             if not _sharded_alike(tensors):
                 # DTensor's own ops redistribute the operands, as under torch.optim.Adadelta.
                 adadelta_step_(*_as_real(tensors), hp)
                 continue
             tensors = tuple(t.to_local() for t in tensors)
         tensors = _as_real(tensors)
-        param = tensors[0]
-        if param.numel() == 0:
-            continue
-        if not use_kernel:
+        numel = tensors[0].numel()
+        if numel != 0 and not (_laid_out_alike(tensors) and _run_kernel(tensors, numel, hp)):
             adadelta_step_(*tensors, hp)
-        elif param.numel() < SMALL_TENSOR_NUMEL and all(t.is_contiguous() for t in tensors):
-            small[param.device, param.dtype].append(tensors)
-        else:
-            _step_in_place(tensors, hp)
-    for bucket in small.values():
-        if len(bucket) == 1:
-            _step_in_place(bucket[0], hp)
-        else:
-            _step_bucket(bucket, hp)
+    # The kernel wrote through raw pointers: tell autograd the tensors changed in place, as
+    # torch's in-place ops do, so that a graph that saved a param before the step raises.
+    torch._C._increment_version([*params, *square_avgs, *acc_deltas])
 
 
 def _sharded_alike(tensors: tuple[Tensor, ...]) -> bool:
@@ -185,54 +175,14 @@ def _as_real(tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...]:
     return tensors
 
 
-def _step_in_place(tensors: tuple[Tensor, ...], hp: Hyperparameters) -> None:
-    """Step one tensor in its own memory: by the kernel where it is dense, else eagerly."""
-    flat = _flat_views(tensors)
-    if flat is None or not _run_kernel(flat, hp):
-        adadelta_step_(*tensors, hp)
-
-
-def _step_bucket(bucket: list[tuple[Tensor, ...]], hp: Hyperparameters) -> None:
-    """Step small contiguous tensors of one device and dtype by one kernel call on copies."""
-    columns = [[t.flatten() for t in column] for column in zip(*bucket)]
-    sizes = [t.numel() for t in columns[0]]
-    scratch = _scratch(columns[0][0], sum(sizes))
-    gathered = tuple(torch.cat(column, out=row) for column, row in zip(columns, scratch))
-    if not _run_kernel(gathered, hp):
-        adadelta_step_(*gathered, hp)
-    params, _, square_avgs, acc_deltas = columns
-    for targets, source in zip((params, square_avgs, acc_deltas), gathered[:1] + gathered[2:]):
-        torch._foreach_copy_(targets, list(source.split(sizes)))
-
-
-def _scratch(like: Tensor, numel: int) -> tuple[Tensor, ...]:
-    """Four 1-D buffers of ``numel`` elements, kept between steps per device and dtype.
-
-    Fresh multi-MB allocations are returned to the OS and page-faulted back in on every step,
-    which cost more than the step itself on the 2-core CPU measured (4 ms per 8 MB buffer).
-    They are plain aliases (detached), not views, so Dynamo guards on no base tensor's shape.
-    """
-    key = (like.device, like.dtype)
-    buffer = _scratch_buffers.get(key)
-    if buffer is None or buffer.shape[1] < numel:
-        buffer = torch.empty((4, numel), dtype=like.dtype, device=like.device)
-        _scratch_buffers[key] = buffer
-    return tuple(row[:numel].detach() for row in buffer)
-
-
-def _flat_views(tensors: tuple[Tensor, ...]) -> tuple[Tensor, ...] | None:
-    """1-D views of tensors that share one dense memory layout, else None."""
+def _laid_out_alike(tensors: tuple[Tensor, ...]) -> bool:
+    """Whether the tensors share one dtype, device and dense memory layout, so that element i
+    of each is the i-th element of its run of memory."""
     first = tensors[0]
-    stride = first.stride()
-    if any(t.stride() != stride for t in tensors[1:]):
-        return None
-    if not (first.is_contiguous() or _is_dense(first)):
-        return None
-    numel = first.numel()
-    # detach() makes each a plain alias rather than a view, so Dynamo guards on no base
-    # tensor's shape; the alias shares the param's version counter, so autograd still sees
-    # the in-place update.
-    return tuple(t.as_strided((numel,), (1,)).detach() for t in tensors)
+    stride, dtype, device = first.stride(), first.dtype, first.device
+    return all(
+        t.stride() == stride and t.dtype == dtype and t.device == device for t in tensors[1:]
+    ) and (first.is_contiguous() or _is_dense(first))
 
 
 def _is_dense(tensor: Tensor) -> bool:
@@ -247,28 +197,44 @@ def _is_dense(tensor: Tensor) -> bool:
     return True
 
 
-def _run_kernel(flat: tuple[Tensor, ...], hp: Hyperparameters) -> bool:
-    """Run the compiled kernel; False if it cannot be compiled for these tensors."""
-    param = flat[0]
-    parallel = param.device.type != "cpu" or param.numel() >= PARALLEL_MIN_NUMEL
+def _run_kernel(tensors: tuple[Tensor, ...], numel: int, hp: Hyperparameters) -> bool:
+    """Step ``tensors`` (laid out alike) by the compiled kernel; False if it cannot be compiled
+    for them."""
+    param = tensors[0]
+    parallel = numel >= PARALLEL_MIN_NUMEL or param.device.type != "cpu"
     key = (parallel, param.device, param.dtype, hp.lr.device, hp.lr.dtype)
+    direct = _compiled.get(key)
+    if direct is not None:
+        direct(numel, tensors, hp)
+        return True
     if key in _failed_to_compile:
         return False
-    probe_isa = key in _isa_untrusted
-    compiled_step_ = _variants[parallel, probe_isa]
+    variant = _variants[parallel, key in _isa_untrusted]
+    # 1-D aliases: what the graph is compiled for. detach() makes each a plain alias rather
+    # than a view, so Dynamo guards on no base tensor's shape; it shares the param's version
+    # counter, so autograd still sees the in-place update.
+    flat = tuple(t.as_strided((numel,), (1,)).detach() for t in tensors)
+    if key in _compiled:
+        variant.through_dynamo(*flat, hp)
+        return True
+    with variant.backend.lock:
+        if key in _compiled:  # another thread compiled it meanwhile
+            return _run_kernel(tensors, numel, hp)
+        return _compile(key, variant, flat, hp)
+
+
+def _compile(key: _GraphKey, variant: _Variant, flat: tuple[Tensor, ...],
+             hp: Hyperparameters) -> bool:
+    """The first call of ``key``'s graph, through Dynamo: compile, step, keep its direct call."""
     try:
-        if key in _compiled:
-            compiled_step_(*flat, hp)
-        else:
-            # Only tracing reads this flag, and patching it costs more than a step of a small
-            # tensor, so only a key's first call (the one that may compile) sets it.
-            with fx_config.patch(backed_size_oblivious=True):
-                compiled_step_(*flat, hp)
-            _compiled.add(key)
+        # Only tracing reads this flag, so only a key's first call sets it.
+        with fx_config.patch(backed_size_oblivious=True):
+            variant.through_dynamo(*flat, hp)
     except TorchDynamoException as error:
-        if not probe_isa and param.device.type == "cpu":
+        param = flat[0]
+        if key not in _isa_untrusted and param.device.type == "cpu":
             _isa_untrusted.add(key)
-            return _run_kernel(flat, hp)
+            return _run_kernel(flat, param.numel(), hp)
         if os.environ.get(STRICT_ENV_VAR, "") not in ("", "0"):
             raise
         _failed_to_compile.add(key)
@@ -276,10 +242,11 @@ def _run_kernel(flat: tuple[Tensor, ...], hp: Hyperparameters) -> bool:
         reason = (str(cause).strip().splitlines() or [""])[0]
         warnings.warn(
             f"adadelta_compiled: Inductor could not compile the step for {param.dtype} params on "
-            f"{param.device.type} ({type(cause).__name__}: {reason}); stepping them eagerly with the same "
-            f"math. Set {STRICT_ENV_VAR}=1 to raise instead.",
+            f"{param.device.type} ({type(cause).__name__}: {reason}); stepping them eagerly with "
+            f"the same math. Set {STRICT_ENV_VAR}=1 to raise instead.",
             CompileFallbackWarning,
-            stacklevel=2,
+            stacklevel=4,
         )
         return False
+    _compiled[key] = variant.backend.direct_call(variant.through_dynamo, flat, hp)
     return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from itertools import compress, repeat
+from itertools import compress
 from typing import Any
 
 import torch
@@ -13,18 +13,15 @@ from torch.optim.optimizer import (
     Optimizer,
     ParamsT,
     _get_capturable_supported_devices,
+    _get_scalar_dtype,
     _use_grad_for_differentiable,
 )
 
 from .checkpoint import check_loadable
 from .functional import Hyperparameters
 from .kernel import step_tensors
-from .segments import Segments
 
 __all__ = ["Adadelta"]
-
-# The dtype torch.optim uses for state["step"].
-_STEP_DTYPE = torch.float32
 
 
 def _validate_hyperparameters(
@@ -118,16 +115,10 @@ class Adadelta(Optimizer):
             "differentiable": differentiable,
         }
         super().__init__(params, defaults)
-        self._segments = Segments()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Upgrade pickles and checkpoints of older torch versions, as torch does."""
         super().__setstate__(state)
-        # Segments are not pickled (torch pickles defaults, state and param_groups): an
-        # unpickled optimizer's next step builds them anew. load_state_dict() also calls
-        # __setstate__; its segments stay, and rebuild from the state just loaded.
-        if not hasattr(self, "_segments"):
-            self._segments = Segments()
         for group in self.param_groups:
             group.setdefault("foreach", None)
             group.setdefault("maximize", False)
@@ -138,7 +129,7 @@ class Adadelta(Optimizer):
                 if len(p_state) != 0 and not torch.is_tensor(p_state["step"]):
                     device = p.device if group["capturable"] else None
                     p_state["step"] = torch.tensor(
-                        float(p_state["step"]), dtype=_STEP_DTYPE, device=device
+                        float(p_state["step"]), dtype=_get_scalar_dtype(), device=device
                     )
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
@@ -171,16 +162,15 @@ class Adadelta(Optimizer):
         square_avgs: list[Tensor],
         acc_deltas: list[Tensor],
         state_steps: list[Tensor],
-        candidates: list[Tensor] | None = None,
     ) -> bool:
-        """Collect the group's params that have a grad (of ``candidates`` only, when given),
-        creating their state on first use; return whether any is complex.
+        """Collect the group's params that have a grad, creating their state on first use;
+        return whether any is complex.
 
         The name and the leading arguments are torch's contract: Dynamo runs ``_init_group`` in
         Python with guards when a user compiles a function that calls :meth:`step`.
         """
         has_complex = False
-        for p in group["params"] if candidates is None else candidates:
+        for p in group["params"]:
             if p.grad is None:
                 continue
             if p.grad.is_sparse:
@@ -190,8 +180,9 @@ class Adadelta(Optimizer):
             grads.append(p.grad)
             state = self.state[p]
             if len(state) == 0:
+                # torch's rule: float32, or float64 under torch.set_default_dtype(torch.float64).
                 state["step"] = torch.zeros(
-                    (), dtype=_STEP_DTYPE, device=p.device if group["capturable"] else None
+                    (), dtype=_get_scalar_dtype(), device=p.device if group["capturable"] else None
                 )
                 state["square_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
                 state["acc_delta"] = torch.zeros_like(p, memory_format=torch.preserve_format)
@@ -212,50 +203,35 @@ class Adadelta(Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        # Segments are an eager optimisation: a user's compiled step traces per-tensor math.
-        segmented = not torch.compiler.is_compiling()
-        if segmented:
-            grads_by_group = self._checked_grads()
-            self._segments.begin_step(self.param_groups, self.state)
-
-        for index, group in enumerate(self.param_groups):
+        if not torch.compiler.is_compiling():
+            self._check_grads()
+        for group in self.param_groups:
             params: list[Tensor] = []
             grads: list[Tensor] = []
             square_avgs: list[Tensor] = []
             acc_deltas: list[Tensor] = []
             state_steps: list[Tensor] = []
-            hp = Hyperparameters.from_group(
-                group["lr"], group["rho"], group["eps"], group["weight_decay"], group["maximize"]
-            )
-            # The params no segment stepped; a differentiable step has no segments.
-            left = (
-                self._segments.step(group, grads_by_group[index], self.state, hp)
-                if segmented and not group["differentiable"]
-                else None
-            )
-            self._init_group(
-                group, params, grads, square_avgs, acc_deltas, state_steps, candidates=left
-            )
+            self._init_group(group, params, grads, square_avgs, acc_deltas, state_steps)
             if not params:
                 continue
             _increment(state_steps)
+            hp = Hyperparameters.from_group(
+                group["lr"], group["rho"], group["eps"], group["weight_decay"], group["maximize"]
+            )
             step_tensors(
                 params, grads, square_avgs, acc_deltas, hp, compiled=not group["differentiable"]
             )
-        if segmented:
-            self._segments.end_step(self.state)
         return loss
 
-    def _checked_grads(self) -> list[list[Tensor | None]]:
-        """Each group's grads, in the order of its params, once checked for torch's errors: a
-        sparse grad, or a capturable param on a device that cannot capture. Raising here,
-        before any group's state is touched, leaves it all as it was (torch raises part-way)."""
+    def _check_grads(self) -> None:
+        """Raise torch's errors for a sparse grad, or a capturable param on a device that cannot
+        capture, before any group's state is touched, so that all of it stays as it was (torch
+        raises part-way)."""
         capturable_devices = _get_capturable_supported_devices()
-        grads_by_group = []
         for group in self.param_groups:
             # Loops in C (map, compress): this runs before every step, for every param.
             grads = list(map(_grad_of, group["params"]))
-            has_grad = list(map(operator.is_not, grads, repeat(None)))
+            has_grad = list(map(operator.is_not, grads, [None] * len(grads)))
             if any(map(_is_sparse, compress(grads, has_grad))):
                 raise RuntimeError("Adadelta does not support sparse gradients")
             if group["capturable"] and any(
@@ -265,8 +241,6 @@ class Adadelta(Optimizer):
                     "If capturable=True, params and state_steps must be on supported "
                     f"devices: {capturable_devices}."
                 )
-            grads_by_group.append(grads)
-        return grads_by_group
 
 
 _grad_of = operator.attrgetter("grad")
