@@ -39,8 +39,9 @@ __all__ = ["CapturingBackend", "DirectCall"]
 _TENSOR_INPUTS = ("l_param_", "l_grad_", "l_square_avg_", "l_acc_delta_")
 _HYPERPARAMETER_INPUTS = {f"l_hp_{field}": i for i, field in enumerate(Hyperparameters._fields)}
 
-# A step's tensors in a direct call: the numel, then param, grad, square_avg, acc_delta.
-DirectCall = Callable[[int, Sequence[Tensor], Hyperparameters], None]
+# A graph's generated code, given a step's hyperparameters, as a function of the numel and
+# the param, grad, square_avg and acc_delta it steps.
+DirectCall = Callable[[Hyperparameters], Callable[[int, Tensor, Tensor, Tensor, Tensor], None]]
 
 
 class CapturingBackend:
@@ -92,8 +93,14 @@ class CapturingBackend:
             return None
         hyperparameters = itemgetter(*hp_order)
 
-        def direct(numel: int, tensors: Sequence[Tensor], hp: Hyperparameters) -> None:
-            call([numel, *tensors, *hyperparameters(hp)])
+        def direct(hp: Hyperparameters) -> Callable[[int, Tensor, Tensor, Tensor, Tensor], None]:
+            ordered = hyperparameters(hp)
+
+            def step(numel: int, param: Tensor, grad: Tensor, square_avg: Tensor,
+                     acc_delta: Tensor) -> None:
+                call([numel, param, grad, square_avg, acc_delta, *ordered])
+
+            return step
 
         return direct if _agrees(direct, through_dynamo, like, hp) else None
 
@@ -117,7 +124,7 @@ def _agrees(direct: DirectCall, through_dynamo: Callable[..., None], like: Seque
     through_dynamo(*expected, check_hp)
     actual = [t.clone() for t in cases]
     try:
-        direct(actual[0].numel(), actual, check_hp)
+        direct(check_hp)(actual[0].numel(), *actual)
     except Exception:  # noqa: BLE001 - any failure only means: keep calling through Dynamo
         return False
     changed = not torch.equal(actual[0], cases[0])

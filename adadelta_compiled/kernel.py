@@ -37,7 +37,9 @@ from __future__ import annotations
 import os
 import types
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from itertools import chain
+from operator import attrgetter
 from typing import Literal
 
 import torch
@@ -134,20 +136,78 @@ def step_tensors(
         for tensors in zip(params, grads, square_avgs, acc_deltas, strict=True):
             adadelta_step_(*_as_real(tensors), hp)
         return
-    for tensors in zip(params, grads, square_avgs, acc_deltas, strict=True):
-        if any(isinstance(t, DTensor) for t in tensors):
-            if not _sharded_alike(tensors):
-                # DTensor's own ops redistribute the operands, as under torch.optim.Adadelta.
-                adadelta_step_(*_as_real(tensors), hp)
-                continue
-            tensors = tuple(t.to_local() for t in tensors)
-        tensors = _as_real(tensors)
-        numel = tensors[0].numel()
-        if numel != 0 and not (_laid_out_alike(tensors) and _run_kernel(tensors, numel, hp)):
-            adadelta_step_(*tensors, hp)
+    if not params:
+        return
+    columns = (params, grads, square_avgs, acc_deltas)
+    numels = _plain_numels(columns)
+    if numels is None:
+        for tensors in zip(*columns, strict=True):
+            _step_one(tensors, hp)
+    else:
+        _step_plain(numels, columns, hp)
     # The kernel wrote through raw pointers: tell autograd the tensors changed in place, as
     # torch's in-place ops do, so that a graph that saved a param before the step raises.
     torch._C._increment_version([*params, *square_avgs, *acc_deltas])
+
+
+def _plain_numels(columns: tuple[Sequence[Tensor], ...]) -> list[int] | None:
+    """The params' numels if every tensor of ``columns`` is a plain contiguous tensor of one
+    real floating dtype and one device, each the numel of its param; else None.
+
+    Loops in C (map): this runs at every step over every tensor, and it is what lets
+    :func:`_step_plain` call the kernel with no check of its own.
+    """
+    tensors = list(chain.from_iterable(columns))
+    first = tensors[0]
+    dtype, device = first.dtype, first.device
+    if not (
+        dtype.is_floating_point
+        and _PLAIN_TYPES.issuperset(map(type, tensors))
+        and all(map(Tensor.is_contiguous, tensors))
+        and {dtype} == set(map(_dtype_of, tensors))
+        and {device} == set(map(_device_of, tensors))
+    ):
+        return None
+    numels = list(map(Tensor.numel, columns[0]))
+    if any(list(map(Tensor.numel, column)) != numels for column in columns[1:]):
+        return None
+    return numels
+
+
+_PLAIN_TYPES = frozenset({Tensor, torch.nn.Parameter})
+_dtype_of = attrgetter("dtype")
+_device_of = attrgetter("device")
+
+
+def _step_plain(numels: list[int], columns: tuple[Sequence[Tensor], ...],
+                hp: Hyperparameters) -> None:
+    """Step tensors that :func:`_plain_numels` vouched for: by their graphs' direct calls once
+    those exist, else one by one (the first step of a graph compiles it)."""
+    first = columns[0][0]
+    key = (first.device, first.dtype, hp.lr.device, hp.lr.dtype)
+    # Which variant each length takes, as in _run_kernel: on an accelerator, always parallel.
+    short, long = (_compiled.get((parallel, *key)) for parallel in (first.device.type != "cpu", True))
+    step_short, step_long = (None if direct is None else direct(hp) for direct in (short, long))
+    for numel, *tensors in zip(numels, *columns):
+        step = step_long if numel >= PARALLEL_MIN_NUMEL else step_short
+        if step is not None:
+            step(numel, *tensors)
+        elif numel != 0:
+            _step_one(tuple(tensors), hp)
+
+
+def _step_one(tensors: tuple[Tensor, ...], hp: Hyperparameters) -> None:
+    """Step one (param, grad, square_avg, acc_delta) of any kind."""
+    if any(isinstance(t, DTensor) for t in tensors):
+        if not _sharded_alike(tensors):
+            # DTensor's own ops redistribute the operands, as under torch.optim.Adadelta.
+            adadelta_step_(*_as_real(tensors), hp)
+            return
+        tensors = tuple(t.to_local() for t in tensors)
+    tensors = _as_real(tensors)
+    numel = tensors[0].numel()
+    if numel != 0 and not (_laid_out_alike(tensors) and _run_kernel(tensors, numel, hp)):
+        adadelta_step_(*tensors, hp)
 
 
 def _sharded_alike(tensors: tuple[Tensor, ...]) -> bool:
@@ -205,7 +265,7 @@ def _run_kernel(tensors: tuple[Tensor, ...], numel: int, hp: Hyperparameters) ->
     key = (parallel, param.device, param.dtype, hp.lr.device, hp.lr.dtype)
     direct = _compiled.get(key)
     if direct is not None:
-        direct(numel, tensors, hp)
+        direct(hp)(numel, *tensors)
         return True
     if key in _failed_to_compile:
         return False

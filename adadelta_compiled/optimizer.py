@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from itertools import compress
+from itertools import compress, repeat
 from typing import Any
 
 import torch
@@ -203,15 +203,15 @@ class Adadelta(Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        if not torch.compiler.is_compiling():
-            self._check_grads()
-        for group in self.param_groups:
-            params: list[Tensor] = []
-            grads: list[Tensor] = []
-            square_avgs: list[Tensor] = []
-            acc_deltas: list[Tensor] = []
-            state_steps: list[Tensor] = []
-            self._init_group(group, params, grads, square_avgs, acc_deltas, state_steps)
+        compiling = torch.compiler.is_compiling()
+        # A user's compiled step traces torch's loop (_init_group) instead.
+        grads_by_group = repeat(None) if compiling else self._checked_grads()
+        for group, group_grads in zip(self.param_groups, grads_by_group):
+            gathered = None if group_grads is None else self._gather(group, group_grads)
+            if gathered is None:
+                gathered = ([], [], [], [], [])
+                self._init_group(group, *gathered)
+            params, grads, square_avgs, acc_deltas, state_steps = gathered
             if not params:
                 continue
             _increment(state_steps)
@@ -223,15 +223,39 @@ class Adadelta(Optimizer):
             )
         return loss
 
-    def _check_grads(self) -> None:
-        """Raise torch's errors for a sparse grad, or a capturable param on a device that cannot
-        capture, before any group's state is touched, so that all of it stays as it was (torch
-        raises part-way)."""
+    def _gather(
+        self, group: dict[str, Any], grads: list[Tensor | None]
+    ) -> tuple[list[Tensor], ...] | None:
+        """What :meth:`_init_group` collects, by loops in C (this runs before every step, for
+        every param), for a group whose params with a grad all have their state already; else
+        None, and :meth:`_init_group` does it.
+
+        ``grads`` are the grads of the group's params, in order (None where a param has none).
+        """
+        has_grad = list(map(operator.is_not, grads, repeat(None)))
+        params = list(compress(group["params"], has_grad))
+        states = list(map(self.state.get, params))
+        if not all(states):  # some param has no state yet (or an empty one)
+            return None
+        try:
+            square_avgs, acc_deltas, state_steps = (
+                list(map(operator.itemgetter(key), states))
+                for key in ("square_avg", "acc_delta", "step")
+            )
+        except KeyError:  # an incomplete state: _init_group raises torch's error
+            return None
+        return params, list(compress(grads, has_grad)), square_avgs, acc_deltas, state_steps
+
+    def _checked_grads(self) -> list[list[Tensor | None]]:
+        """Each group's grads, in the order of its params, once checked for torch's errors: a
+        sparse grad, or a capturable param on a device that cannot capture. Raising here,
+        before any group's state is touched, leaves it all as it was (torch raises part-way)."""
         capturable_devices = _get_capturable_supported_devices()
+        grads_by_group = []
         for group in self.param_groups:
             # Loops in C (map, compress): this runs before every step, for every param.
             grads = list(map(_grad_of, group["params"]))
-            has_grad = list(map(operator.is_not, grads, [None] * len(grads)))
+            has_grad = list(map(operator.is_not, grads, repeat(None)))
             if any(map(_is_sparse, compress(grads, has_grad))):
                 raise RuntimeError("Adadelta does not support sparse gradients")
             if group["capturable"] and any(
@@ -241,6 +265,8 @@ class Adadelta(Optimizer):
                     "If capturable=True, params and state_steps must be on supported "
                     f"devices: {capturable_devices}."
                 )
+            grads_by_group.append(grads)
+        return grads_by_group
 
 
 _grad_of = operator.attrgetter("grad")

@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"steady-state timing per measurement, at least (default: {_DEFAULTS.min_run_time:g}; "
         "0.05 with --quick)",
     )  # fmt: skip
+    parser.add_argument(
+        "--kept-grads", action="store_true",
+        help="step with the same grad tensors every step (zero_grad(set_to_none=False), grad "
+        "accumulation) instead of new ones every step (torch's default zero_grad(), the default)",
+    )  # fmt: skip
     parser.add_argument("--threads", type=_positive(int), metavar="N",
                         help="torch threads for every measurement (default: torch's default)")
     parser.add_argument(
@@ -153,6 +158,7 @@ def parse_settings(
         min_run_time=min_run_time,
         candidate=args.candidate,
         threads=args.threads,
+        grads="kept" if args.kept_grads else "fresh",
     )
     return settings, args
 

@@ -55,6 +55,14 @@ class Stepper:
     optimizer: Any
     step: Callable[[], Any]
 
+    def renew_grads(self) -> None:
+        """Give every param with a grad a new grad tensor of the same values, as backward does
+        after torch's default ``zero_grad()`` has set the grads to None."""
+        for group in self.optimizer.param_groups:
+            for param in group["params"]:
+                if param.grad is not None:
+                    param.grad = param.grad.clone()
+
     def set_lr(self, lr: float) -> None:
         """Change lr as an LR scheduler does: in place for a Tensor lr, by assignment else."""
         for group in self.optimizer.param_groups:

@@ -111,6 +111,13 @@ def _header(report: Report) -> list[str]:
         f"bandwidth: {report.bandwidth.bytes_per_second / 1e9:.1f} GB/s (measured "
         + ", ".join(f"{rate / 1e9:.1f}" for rate in report.bandwidth.per_measurement)
         + f"), {report.bandwidth.method}",
+        "grads: "
+        + (
+            "kept: the same grad tensors every step (--kept-grads)"
+            if settings.grads == "kept"
+            else "fresh: new grad tensors before every step, as after torch's default "
+            "zero_grad() and backward (not timed)"
+        ),
         f"roofline: a step moves {bytes_per_element(DTYPES[settings.dtype])} bytes/element "
         f"({settings.dtype}); x bound = median / bandwidth-bound time (1.00x = at the limit), "
         "of BW = its inverse",

@@ -90,6 +90,7 @@ class _Runner:
             steps=settings.steps,
             min_run_time=settings.min_run_time,
             threads=self.threads,
+            grads=settings.grads,
         )
         trials = {"steady": self.trial(f"{name}: steady state, memory, compiles", spec)}
         if implementation.may_compile:

@@ -26,6 +26,10 @@ class Settings:
         min_run_time: seconds of steady-state timing per measurement, at least.
         candidate: the implementation the targets are checked for.
         threads: torch threads for the measurements; None: torch's default.
+        grads: ``fresh``: every step gets new grad tensors, as torch's default loop gives them
+            (``zero_grad()`` sets grads to None, backward makes new ones); ``kept``: the same
+            grad tensors every step, as ``zero_grad(set_to_none=False)`` or accumulation leave
+            them.
     """
 
     implementations: tuple[str, ...] = BUILTIN_NAMES
@@ -39,3 +43,4 @@ class Settings:
     min_run_time: float = 1.0
     candidate: str = "adadelta_compiled"
     threads: int | None = None
+    grads: str = "fresh"

@@ -29,16 +29,20 @@ __all__ = [
 ]
 
 # Step time as a multiple of the bandwidth-bound time, by workload.
+# Many small tensors: each is a kernel call of its own (~2 µs) plus torch's per-tensor bookkeeping
+# (its grad, its state, its step counter), since no two tensors may share memory.
 ROOFLINE_LIMITS: dict[str, float] = {
-    "resnet50": 1.05, "gpt2-small": 1.05, "one-big": 1.05, "many-small": 1.5
+    "resnet50": 1.1, "gpt2-small": 1.1, "one-big": 1.05, "many-small": 5.0
 }  # fmt: skip
 # Workloads on which the candidate must also be no slower than torch.compile'd torch.
 NO_SLOWER_THAN_COMPILED_TORCH = ("resnet50", "gpt2-small", "one-big")
-COLD_FIRST_STEP_LIMIT = 8.0  # seconds
-WARM_FIRST_STEP_LIMIT = 2.0  # seconds
+COLD_FIRST_STEP_LIMIT = 6.0  # seconds
+WARM_FIRST_STEP_LIMIT = 1.5  # seconds
 TARGET_RECOMPILE_STEPS = 1000
 COMPILED_TORCH = "torch-compiled"
-MEMORY_BASELINE = "torch-foreach"
+# Peak memory: at most torch's CPU default (the for-loop) plus this fraction.
+MEMORY_BASELINE = "torch-forloop"
+MEMORY_MARGIN = 0.05
 
 Status = Literal["met", "missed", "not measured"]
 
@@ -96,7 +100,7 @@ def _memory(ours: Result | None, baseline: Result | None) -> tuple[str, bool | N
     other = None if baseline is None else baseline.steady.peak_bytes
     if mine is None or other is None:
         return NOT_MEASURED, None
-    return f"{format_bytes(mine)} vs {format_bytes(other)}", mine <= other
+    return f"{format_bytes(mine)} vs {format_bytes(other)}", mine <= (1 + MEMORY_MARGIN) * other
 
 
 def check_targets(results: list[Result], candidate: str) -> list[TargetCheck]:
@@ -122,7 +126,7 @@ def check_targets(results: list[Result], candidate: str) -> list[TargetCheck]:
              _first_step(ours, False, WARM_FIRST_STEP_LIMIT)),
             ("no recompiles, float lr changing every step", _no_recompiles(ours, "float")),
             ("no recompiles, Tensor lr changing every step", _no_recompiles(ours, "tensor")),
-            (f"peak memory <= {MEMORY_BASELINE}'s",
+            (f"peak memory <= {MEMORY_BASELINE}'s + {MEMORY_MARGIN:.0%}",
              _memory(ours, by_key.get((workload, MEMORY_BASELINE)))),
         ]  # fmt: skip
         checks += [

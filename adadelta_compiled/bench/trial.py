@@ -45,6 +45,7 @@ __all__ = [
 
 TrialKind = Literal["steady", "compiles", "first-step"]
 LrKind = Literal["float", "tensor"]
+GradsKind = Literal["fresh", "kept"]
 
 DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16}
 MEMORY_STEPS = 3
@@ -67,6 +68,7 @@ class TrialSpec:
     steps: int = 100
     min_run_time: float = 1.0
     threads: int | None = None  # None: torch's default
+    grads: GradsKind = "fresh"  # see Settings.grads
 
 
 @dataclass
@@ -170,6 +172,10 @@ def _measure(spec: TrialSpec) -> TrialResult:
 
     result = TrialResult(lr_kind=lr_kind)
 
+    def before_each_step() -> None:
+        if spec.grads == "fresh":
+            stepper.renew_grads()
+
     if spec.kind == "first-step":
         stepper = build()
         _synchronize(device)
@@ -188,6 +194,7 @@ def _measure(spec: TrialSpec) -> TrialResult:
             nonlocal graphs_first_step
             for step in range(first, last + 1):
                 stepper.set_lr(_lr_at(step, steps))
+                before_each_step()
                 stepper.step()
                 if step == 1:
                     graphs_first_step = counter.graphs
@@ -211,7 +218,10 @@ def _measure(spec: TrialSpec) -> TrialResult:
     if spec.kind == "steady":
         threads = spec.threads or torch.get_num_threads()
         result.step_time = time_steps(
-            stepper.step, min_run_time=spec.min_run_time, threads=threads
+            stepper.step,
+            min_run_time=spec.min_run_time,
+            threads=threads,
+            before_each=before_each_step if spec.grads == "fresh" else None,
         )
     return result
 

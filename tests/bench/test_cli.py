@@ -29,6 +29,11 @@ def test_defaults_measure_every_builtin_on_every_workload_without_first_steps() 
     assert settings.workloads == ("resnet50", "gpt2-small", "many-small", "one-big")
     assert (settings.dtype, settings.device, settings.steps) == ("fp32", "cpu", 100)
     assert settings.first_step == () and not settings.quick
+    assert settings.grads == "fresh", "torch's default loop: new grads every step"
+
+
+def test_kept_grads_steps_with_the_same_grads() -> None:
+    assert parse_settings(["--kept-grads"])[0].grads == "kept"
 
 
 def test_options_are_parsed() -> None:

@@ -67,6 +67,14 @@ def test_set_lr_fills_a_tensor_lr_in_place_as_schedulers_do() -> None:
     assert stepper.optimizer.param_groups[0]["lr"] is lr and lr.item() == 0.25
 
 
+def test_renew_grads_gives_each_param_a_new_grad_of_the_same_values() -> None:
+    params = _params()
+    old = params[0].grad
+    resolve("torch-forloop").build(params, 1.0).renew_grads()
+    assert params[0].grad is not old and params[0].grad.data_ptr() != old.data_ptr()
+    assert torch.equal(params[0].grad, old)
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [

@@ -45,6 +45,7 @@ def test_the_header_names_machine_torch_threads_bandwidth_and_memory_method() ->
     assert "Test CPU, 2 CPUs" in text and "torch 2.13.0, 2 threads" in text
     assert "50.0 GB/s" in text and "28 bytes/element (fp32)" in text
     assert "test method" in text
+    assert "grads: fresh: new grad tensors before every step" in text
 
 
 def test_a_count_that_timed_out_says_so_in_its_column() -> None:

@@ -28,33 +28,38 @@ def test_every_target_is_listed_for_each_workload() -> None:
     results = [make_result(CANDIDATE, workload) for workload in ("resnet50", "many-small")]
     targets = [(c.workload, c.target) for c in check_targets(results, CANDIDATE)]
     assert targets == [
-        ("resnet50", "step time <= 1.05x bandwidth bound"),
+        ("resnet50", "step time <= 1.1x bandwidth bound"),
         ("resnet50", "step time <= torch-compiled's"),
-        ("resnet50", "cold first step <= 8 s"),
-        ("resnet50", "warm first step <= 2 s"),
+        ("resnet50", "cold first step <= 6 s"),
+        ("resnet50", "warm first step <= 1.5 s"),
         ("resnet50", "no recompiles, float lr changing every step"),
         ("resnet50", "no recompiles, Tensor lr changing every step"),
-        ("resnet50", "peak memory <= torch-foreach's"),
-        ("many-small", "step time <= 1.5x bandwidth bound"),
-        ("many-small", "cold first step <= 8 s"),
-        ("many-small", "warm first step <= 2 s"),
+        ("resnet50", "peak memory <= torch-forloop's + 5%"),
+        ("many-small", "step time <= 5x bandwidth bound"),
+        ("many-small", "cold first step <= 6 s"),
+        ("many-small", "warm first step <= 1.5 s"),
         ("many-small", "no recompiles, float lr changing every step"),
         ("many-small", "no recompiles, Tensor lr changing every step"),
-        ("many-small", "peak memory <= torch-foreach's"),
+        ("many-small", "peak memory <= torch-forloop's + 5%"),
     ]
 
 
 def test_roofline_within_the_limit_is_met_and_beyond_it_missed() -> None:
-    at_limit = make_result(CANDIDATE, median=1.05 * BOUND_SECONDS)
-    assert _check([at_limit], "step time <= 1.05x").status == "met"
-    beyond = make_result(CANDIDATE, median=1.06 * BOUND_SECONDS)
-    check = _check([beyond], "step time <= 1.05x")
-    assert (check.measured, check.status) == ("1.06x", "missed")
+    at_limit = make_result(CANDIDATE, median=1.1 * BOUND_SECONDS)
+    assert _check([at_limit], "step time <= 1.1x").status == "met"
+    beyond = make_result(CANDIDATE, median=1.11 * BOUND_SECONDS)
+    check = _check([beyond], "step time <= 1.1x")
+    assert (check.measured, check.status) == ("1.11x", "missed")
 
 
-def test_many_small_tensors_may_take_one_and_a_half_times_the_bound() -> None:
-    result = make_result(CANDIDATE, "many-small", median=1.4 * BOUND_SECONDS)
-    assert _check([result], "step time <= 1.5x", "many-small").status == "met"
+def test_one_big_tensor_must_come_within_five_percent_of_the_bound() -> None:
+    result = make_result(CANDIDATE, "one-big", median=1.06 * BOUND_SECONDS)
+    assert _check([result], "step time <= 1.05x", "one-big").status == "missed"
+
+
+def test_many_small_tensors_may_take_five_times_the_bound() -> None:
+    result = make_result(CANDIDATE, "many-small", median=4.9 * BOUND_SECONDS)
+    assert _check([result], "step time <= 5x", "many-small").status == "met"
 
 
 def test_no_slower_than_compiled_torch_compares_medians() -> None:
@@ -77,8 +82,8 @@ def test_a_failed_steady_trial_leaves_its_targets_not_measured() -> None:
 def test_first_steps_are_checked_against_their_limits() -> None:
     result = make_result(
         CANDIDATE,
-        cold=TrialResult(first_step_seconds=7.5),
-        warm=TrialResult(first_step_seconds=2.5),
+        cold=TrialResult(first_step_seconds=5.5),
+        warm=TrialResult(first_step_seconds=1.6),
     )
     assert _check([result], "cold first step").status == "met"
     assert _check([result], "warm first step").status == "missed"
@@ -116,9 +121,9 @@ def test_fewer_counted_steps_than_the_target_are_said() -> None:
     assert check.status == "missed"
 
 
-def test_peak_memory_is_compared_with_torch_foreach() -> None:
-    ours = make_result(CANDIDATE, peak_bytes=2048)
-    check = _check([ours, make_result("torch-foreach", peak_bytes=4096)], "peak memory")
-    assert (check.measured, check.status) == ("2.0 KiB vs 4.0 KiB", "met")
-    smaller = make_result("torch-foreach", peak_bytes=1024)
+def test_peak_memory_may_exceed_torch_forloops_by_five_percent() -> None:
+    ours = make_result(CANDIDATE, peak_bytes=2100)
+    check = _check([ours, make_result("torch-forloop", peak_bytes=2048)], "peak memory")
+    assert (check.measured, check.status) == ("2.1 KiB vs 2.0 KiB", "met")
+    smaller = make_result("torch-forloop", peak_bytes=1998)
     assert _check([ours, smaller], "peak memory").status == "missed"
