@@ -186,3 +186,57 @@ def test_a_compile_failure_with_the_cpus_isa_trusted_retries_with_probing_and_no
     first_trusted = trusted_attempts.index(True)
     assert not any(trusted_attempts[first_trusted + 1:]), "the retry probes the ISA"
     assert len(kernel_module._isa_untrusted) == 1
+
+
+def _stepped_param(numel: int = 5) -> tuple[torch.nn.Parameter, adadelta_compiled.Adadelta]:
+    param = torch.nn.Parameter(torch.linspace(-1, 1, numel))
+    param.grad = torch.linspace(1, 2, numel)
+    opt = adadelta_compiled.Adadelta([param], weight_decay=0.1)
+    opt.step()
+    return param, opt
+
+
+def test_after_a_graphs_first_call_its_generated_code_is_called_without_dynamo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _stepped_param()
+    for variant in kernel_module._variants.values():
+        monkeypatch.setattr(variant, "through_dynamo", _fail_if_called)
+    generator = torch.Generator().manual_seed(1)
+    twins = make_twins([torch.randn(shape, generator=generator) for shape in [(6, 3), (), (2,)]],
+                       weight_decay=0.1, maximize=True)  # fmt: skip
+    for _ in range(3):
+        twins.step(random_grads(twins.ours_params, generator))
+    twins.assert_close()
+
+
+def _fail_if_called(*args: object) -> None:
+    raise AssertionError("called through Dynamo")
+
+
+def test_a_graph_whose_inputs_are_not_recognised_is_called_through_dynamo(
+    fresh_dynamo: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("adadelta_compiled.artifact._TENSOR_INPUTS", ("l_other_",) * 4)
+    _step_twins_once()
+    assert _graphs() == 1
+    assert kernel_module._compiled and all(v is None for v in kernel_module._compiled.values())
+
+
+def test_a_direct_call_that_disagrees_with_dynamo_is_not_used(
+    fresh_dynamo: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("adadelta_compiled.artifact._HYPERPARAMETER_INPUTS",
+                        {"l_hp_lr": 1, "l_hp_rho": 0, "l_hp_eps": 2, "l_hp_weight_decay": 3,
+                         "l_hp_maximize": 4})  # fmt: skip
+    _step_twins_once()
+    assert kernel_module._compiled and all(v is None for v in kernel_module._compiled.values())
+
+
+def test_a_graph_that_saved_a_param_before_the_step_raises_on_backward() -> None:
+    param, opt = _stepped_param()
+    saved = (param * param).sum()
+    param.grad = torch.ones(5)
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        saved.backward()
