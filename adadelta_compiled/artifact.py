@@ -8,40 +8,47 @@ loads from Inductor's cache) each graph's generated code is called directly.
 
 That is safe because the optimizer itself keeps what Dynamo's guards would check true: every
 call of a graph passes tensors of the one device and dtype the graph was compiled for, dense
-and laid out alike, with the hyperparameters as 0-d tensors of fixed dtypes, and no grad mode.
+and laid out alike, with the hyperparameters packed in tensors of fixed sizes and dtypes, and no
+grad mode.
 What the runtime wrappers did beyond the call, bumping the version counters of the tensors the
 step writes, the caller does once for all tensors of a step (see :mod:`.kernel`).
 
-The generated code is reached through the ``inner_compile`` hook of Inductor's ``compile_fx``,
-the entry point ``torch.compile`` itself uses. Before a graph's code is called directly, it is
-checked once against the same graph called through Dynamo, bit for bit; a graph whose inputs
-are not recognised, or that fails the check, is simply always called through Dynamo.
+The generated code is the ``CompiledFxGraph`` that Inductor's ``compile_fx`` (the entry point
+``torch.compile`` itself uses) builds or loads from its caches, taken as Inductor finishes it.
+Before a graph's code is called directly, it is checked once against the same graph called
+through Dynamo, bit for bit; a graph whose inputs are not recognised, or that fails the check,
+is simply always called through Dynamo.
 """
 
 from __future__ import annotations
 
 import threading
+from unittest import mock
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
 import torch
-import torch._functorch.config as functorch_config
 import torch._inductor.compile_fx as inductor_compile_fx
 from torch import Tensor
+from torch._inductor.output_code import CompiledFxGraph
 
-from .functional import Hyperparameters
 
 __all__ = ["CapturingBackend", "DirectCall"]
 
-# Dynamo names a graph's inputs after where it found them: the step's arguments, then the fields
-# of ``hp`` in the order the step first reads them.
-_TENSOR_INPUTS = ("l_param_", "l_grad_", "l_square_avg_", "l_acc_delta_")
-_HYPERPARAMETER_INPUTS = {f"l_hp_{field}": i for i, field in enumerate(Hyperparameters._fields)}
+# Dynamo names a graph's inputs after the arguments it found them in (a symbolic length gets a
+# symbol's name); a direct call passes them in the graph's order.
+_INPUTS = {
+    name: position
+    for position, name in enumerate(
+        ("l_param_", "l_grad_", "l_square_avg_", "l_acc_delta_", "l_scalars_", "l_lr_"), start=1
+    )
+}
+_LENGTH = 0
 
-# A graph's generated code, given a step's hyperparameters, as a function of the numel and
-# the param, grad, square_avg and acc_delta it steps.
-DirectCall = Callable[[Hyperparameters], Callable[[int, Tensor, Tensor, Tensor, Tensor], None]]
+# A graph's generated code, given a step's packed hyperparameters (see kernel.packed), as a
+# function of the numel and the param, grad, square_avg and acc_delta it steps.
+DirectCall = Callable[[Sequence[Tensor]], Callable[[int, Tensor, Tensor, Tensor, Tensor], None]]
 
 
 class CapturingBackend:
@@ -51,80 +58,79 @@ class CapturingBackend:
     def __init__(self, options: dict[str, Any]) -> None:
         # Size asserts are what the guards already ensure, and cost more than the kernel.
         self._options = {**options, "size_asserts": False}
-        self._captured: tuple[list[str], Any] | None = None
+        self._captured: tuple[list[str], CompiledFxGraph] | None = None
         # One compile at a time per backend, so that what it captures is that compile's.
         self.lock = threading.Lock()
 
     def __call__(self, graph: torch.fx.GraphModule, example_inputs: Sequence[Any]) -> Any:
-        names = [node.name for node in graph.graph.find_nodes(op="placeholder")]
-        generated: list[Any] = []
+        names = [
+            "length" if isinstance(node.meta.get("example_value"), torch.SymInt) else node.name
+            for node in graph.graph.find_nodes(op="placeholder")
+        ]
+        generated: list[CompiledFxGraph] = []
+        post_compile = CompiledFxGraph.post_compile
 
-        def inner_compile(*args: Any, **kwargs: Any) -> Any:
-            output = inductor_compile_fx.compile_fx_inner(*args, **kwargs)
+        def capturing_post_compile(output: CompiledFxGraph, *args: Any, **kwargs: Any) -> None:
             generated.append(output)
-            return output
+            post_compile(output, *args, **kwargs)
 
-        # AOTAutograd's own cache would hand back its wrapped callable and skip inner_compile;
-        # Inductor's cache (FX graph cache) still serves the generated code.
-        with functorch_config.patch(enable_autograd_cache=False):
+        # Inductor hands every graph it compiles or loads from its caches (its own, or
+        # AOTAutograd's) to post_compile; nothing else compiles meanwhile (Dynamo compiles one
+        # frame at a time, under its compile lock).
+        with mock.patch.object(CompiledFxGraph, "post_compile", capturing_post_compile):
             compiled = inductor_compile_fx.compile_fx(
-                graph, example_inputs, inner_compile=inner_compile, config_patches=self._options
+                graph, example_inputs, config_patches=self._options
             )
         self._captured = (names, generated[0]) if len(generated) == 1 else None
         return compiled
 
     def direct_call(self, through_dynamo: Callable[..., None], like: Sequence[Tensor],
-                    hp: Hyperparameters) -> DirectCall | None:
+                    check_hyperparameters: Sequence[Tensor]) -> DirectCall | None:
         """The graph just compiled (by a call of ``through_dynamo`` with tensors like ``like``),
         as a :data:`DirectCall`; None if its inputs are not recognised or it disagrees with
-        ``through_dynamo``."""
+        ``through_dynamo`` stepping with ``check_hyperparameters`` (packed values that change
+        every output: lr, weight decay and maximize on)."""
         captured, self._captured = self._captured, None
         if captured is None:
             return None
         names, generated = captured
         call = getattr(generated, "current_callable", None)
-        hp_order = [_HYPERPARAMETER_INPUTS.get(name) for name in names[len(_TENSOR_INPUTS) + 1:]]
-        if (
-            call is None
-            or tuple(names[1 : len(_TENSOR_INPUTS) + 1]) != _TENSOR_INPUTS
-            or None in hp_order
-            or sorted(hp_order) != list(range(len(hp)))  # type: ignore[type-var]
-        ):
+        order = [_LENGTH if name == "length" else _INPUTS.get(name) for name in names]
+        # Exactly the length and each input once: anything else is a graph this does not know.
+        expected = list(range(len(_INPUTS) + 1))
+        if call is None or None in order or sorted(order) != expected:  # type: ignore[type-var]
             return None
-        hyperparameters = itemgetter(*hp_order)
+        in_graph_order = itemgetter(*order)
 
-        def direct(hp: Hyperparameters) -> Callable[[int, Tensor, Tensor, Tensor, Tensor], None]:
-            ordered = hyperparameters(hp)
+        def direct(
+            hyperparameters: Sequence[Tensor],
+        ) -> Callable[[int, Tensor, Tensor, Tensor, Tensor], None]:
+            scalars, lr = hyperparameters
 
             def step(numel: int, param: Tensor, grad: Tensor, square_avg: Tensor,
                      acc_delta: Tensor) -> None:
-                call([numel, param, grad, square_avg, acc_delta, *ordered])
+                arguments = (numel, param, grad, square_avg, acc_delta, scalars, lr)
+                call(list(in_graph_order(arguments)))
 
             return step
 
-        return direct if _agrees(direct, through_dynamo, like, hp) else None
+        return direct if _agrees(direct, through_dynamo, like, check_hyperparameters) else None
 
 
 def _agrees(direct: DirectCall, through_dynamo: Callable[..., None], like: Sequence[Tensor],
-            hp: Hyperparameters) -> bool:
-    """Whether ``direct`` steps a small 2-D case exactly as ``through_dynamo`` steps it 1-D.
-
-    The case has ``like``'s device and dtype and ``hp``'s kinds of tensors, with values of its
-    own that change every output (maximize, weight decay and lr on).
-    """
+            hyperparameters: Sequence[Tensor]) -> bool:
+    """Whether ``direct`` steps a small 2-D case of ``like``'s device and dtype exactly as
+    ``through_dynamo`` steps it 1-D."""
     generator = torch.Generator().manual_seed(0)
     cases = [
         torch.rand((5, 7), generator=generator).to(like[0].dtype).to(like[0].device)
         for _ in like
     ]
-    check_hp = Hyperparameters.from_group(0.5, 0.9, 1e-6, 0.1, True)._replace(
-        lr=torch.tensor(0.5, dtype=hp.lr.dtype, device=hp.lr.device)
-    )
     expected = [t.flatten().clone() for t in cases]
-    through_dynamo(*expected, check_hp)
+    through_dynamo(*expected, *hyperparameters)
     actual = [t.clone() for t in cases]
     try:
-        direct(check_hp)(actual[0].numel(), *actual)
+        direct(hyperparameters)(actual[0].numel(), *actual)
     except Exception:  # noqa: BLE001 - any failure only means: keep calling through Dynamo
         return False
     changed = not torch.equal(actual[0], cases[0])

@@ -52,6 +52,7 @@ try:
 except ImportError:  # a torch built without torch.distributed: no DTensor can reach us
     DTensor = ()  # type: ignore[assignment,misc]  # isinstance(x, ()) is always False
 
+from . import functional
 from .artifact import CapturingBackend, DirectCall
 from .functional import Hyperparameters, adadelta_step_
 
@@ -71,14 +72,42 @@ class CompileFallbackWarning(RuntimeWarning):
 PARALLEL_MIN_NUMEL = 32768
 
 
+def _packed_step_(
+    param: Tensor, grad: Tensor, square_avg: Tensor, acc_delta: Tensor, scalars: Tensor,
+    lr: Tensor,
+) -> None:
+    """:func:`~adadelta_compiled.functional.adadelta_step_` with its hyperparameters packed as
+    :func:`packed` packs them: the function the kernel compiles.
+
+    Dynamo takes a 0-d float64 CPU tensor input for a Python float, fails to keep it symbolic
+    and starts its analysis over (~0.4 s per graph). Packed into 1-D tensors and indexed in the
+    graph, the values are plain inputs, and still 0-d tensors to the math, so they promote as
+    the functional core's 0-d hyperparameters do.
+    """
+    hp = Hyperparameters(lr[0], scalars[0], scalars[1], scalars[2], scalars[3] != 0)
+    functional.adadelta_step_(param, grad, square_avg, acc_delta, hp)
+
+
+def packed(hp: Hyperparameters) -> tuple[Tensor, Tensor]:
+    """``hp`` as the kernel takes it: (rho, eps, weight_decay, maximize) as one float64 vector,
+    and lr as a 1-element tensor on its own device and of its own dtype."""
+    scalars = torch.stack([hp.rho, hp.eps, hp.weight_decay, hp.maximize.to(torch.float64)])
+    return scalars, hp.lr.reshape(1)
+
+
+# Values for checking a graph's direct call: every output changes (lr, weight decay, maximize on).
+_CHECK_SCALARS = (0.9, 1e-6, 0.1, 1.0)
+_CHECK_LR = 0.5
+
+
 class _Variant:
-    """:func:`adadelta_step_` compiled with one set of Inductor options, under a code object of
+    """:func:`_packed_step_` compiled with one set of Inductor options, under a code object of
     its own, so that each variant has its own Dynamo cache (Dynamo caches graphs per code
     object)."""
 
     def __init__(self, name: str, cpu_threads: Literal["one", "all"], probe_isa: bool) -> None:
-        code = adadelta_step_.__code__.replace(co_name=name)
-        step_ = types.FunctionType(code, adadelta_step_.__globals__, name)
+        code = _packed_step_.__code__.replace(co_name=name)
+        step_ = types.FunctionType(code, _packed_step_.__globals__, name)
         threads = {"cpp.threads": 1} if cpu_threads == "one" else {"cpp.dynamic_threads": True}
         # emulate_precision_casts keeps the bf16/fp16 roundings the functional core spells out,
         # so low-precision params see torch.optim.Adadelta's arithmetic precision;
@@ -139,12 +168,13 @@ def step_tensors(
     if not params:
         return
     columns = (params, grads, square_avgs, acc_deltas)
+    kernel_hp = packed(hp)
     numels = _plain_numels(columns)
     if numels is None:
         for tensors in zip(*columns, strict=True):
-            _step_one(tensors, hp)
+            _step_one(tensors, hp, kernel_hp)
     else:
-        _step_plain(numels, columns, hp)
+        _step_plain(numels, columns, hp, kernel_hp)
     # The kernel wrote through raw pointers: tell autograd the tensors changed in place, as
     # torch's in-place ops do, so that a graph that saved a param before the step raises.
     torch._C._increment_version([*params, *square_avgs, *acc_deltas])
@@ -179,24 +209,30 @@ _dtype_of = attrgetter("dtype")
 _device_of = attrgetter("device")
 
 
-def _step_plain(numels: list[int], columns: tuple[Sequence[Tensor], ...],
-                hp: Hyperparameters) -> None:
+def _step_plain(numels: list[int], columns: tuple[Sequence[Tensor], ...], hp: Hyperparameters,
+                kernel_hp: tuple[Tensor, Tensor]) -> None:
     """Step tensors that :func:`_plain_numels` vouched for: by their graphs' direct calls once
     those exist, else one by one (the first step of a graph compiles it)."""
     first = columns[0][0]
-    key = (first.device, first.dtype, hp.lr.device, hp.lr.dtype)
+    lr = kernel_hp[1]
+    key = (first.device, first.dtype, lr.device, lr.dtype)
     # Which variant each length takes, as in _run_kernel: on an accelerator, always parallel.
-    short, long = (_compiled.get((parallel, *key)) for parallel in (first.device.type != "cpu", True))
-    step_short, step_long = (None if direct is None else direct(hp) for direct in (short, long))
+    on_accelerator = first.device.type != "cpu"
+    short, long = (_compiled.get((parallel, *key)) for parallel in (on_accelerator, True))
+    step_short, step_long = (
+        None if direct is None else direct(kernel_hp) for direct in (short, long)
+    )
     for numel, *tensors in zip(numels, *columns):
         step = step_long if numel >= PARALLEL_MIN_NUMEL else step_short
         if step is not None:
             step(numel, *tensors)
         elif numel != 0:
-            _step_one(tuple(tensors), hp)
+            _step_one(tuple(tensors), hp, kernel_hp)
 
 
-def _step_one(tensors: tuple[Tensor, ...], hp: Hyperparameters) -> None:
+def _step_one(
+    tensors: tuple[Tensor, ...], hp: Hyperparameters, kernel_hp: tuple[Tensor, Tensor]
+) -> None:
     """Step one (param, grad, square_avg, acc_delta) of any kind."""
     if any(isinstance(t, DTensor) for t in tensors):
         if not _sharded_alike(tensors):
@@ -206,7 +242,9 @@ def _step_one(tensors: tuple[Tensor, ...], hp: Hyperparameters) -> None:
         tensors = tuple(t.to_local() for t in tensors)
     tensors = _as_real(tensors)
     numel = tensors[0].numel()
-    if numel != 0 and not (_laid_out_alike(tensors) and _run_kernel(tensors, numel, hp)):
+    if numel != 0 and not (
+        _laid_out_alike(tensors) and _run_kernel(tensors, numel, kernel_hp)
+    ):
         adadelta_step_(*tensors, hp)
 
 
@@ -257,15 +295,16 @@ def _is_dense(tensor: Tensor) -> bool:
     return True
 
 
-def _run_kernel(tensors: tuple[Tensor, ...], numel: int, hp: Hyperparameters) -> bool:
+def _run_kernel(tensors: tuple[Tensor, ...], numel: int, kernel_hp: tuple[Tensor, Tensor]) -> bool:
     """Step ``tensors`` (laid out alike) by the compiled kernel; False if it cannot be compiled
     for them."""
     param = tensors[0]
     parallel = numel >= PARALLEL_MIN_NUMEL or param.device.type != "cpu"
-    key = (parallel, param.device, param.dtype, hp.lr.device, hp.lr.dtype)
+    lr = kernel_hp[1]
+    key = (parallel, param.device, param.dtype, lr.device, lr.dtype)
     direct = _compiled.get(key)
     if direct is not None:
-        direct(hp)(numel, *tensors)
+        direct(kernel_hp)(numel, *tensors)
         return True
     if key in _failed_to_compile:
         return False
@@ -275,26 +314,29 @@ def _run_kernel(tensors: tuple[Tensor, ...], numel: int, hp: Hyperparameters) ->
     # counter, so autograd still sees the in-place update.
     flat = tuple(t.as_strided((numel,), (1,)).detach() for t in tensors)
     if key in _compiled:
-        variant.through_dynamo(*flat, hp)
+        variant.through_dynamo(*flat, *kernel_hp)
         return True
     with variant.backend.lock:
         if key in _compiled:  # another thread compiled it meanwhile
-            return _run_kernel(tensors, numel, hp)
-        return _compile(key, variant, flat, hp)
+            return _run_kernel(tensors, numel, kernel_hp)
+        return _compile(key, variant, flat, kernel_hp)
 
 
 def _compile(key: _GraphKey, variant: _Variant, flat: tuple[Tensor, ...],
-             hp: Hyperparameters) -> bool:
+             kernel_hp: tuple[Tensor, Tensor]) -> bool:
     """The first call of ``key``'s graph, through Dynamo: compile, step, keep its direct call."""
+    # The packed hyperparameters have fixed sizes: no symbols for them.
+    for packed_tensor in kernel_hp:
+        torch._dynamo.mark_static(packed_tensor)
     try:
         # Only tracing reads this flag, so only a key's first call sets it.
         with fx_config.patch(backed_size_oblivious=True):
-            variant.through_dynamo(*flat, hp)
+            variant.through_dynamo(*flat, *kernel_hp)
     except TorchDynamoException as error:
         param = flat[0]
         if key not in _isa_untrusted and param.device.type == "cpu":
             _isa_untrusted.add(key)
-            return _run_kernel(flat, param.numel(), hp)
+            return _run_kernel(flat, param.numel(), kernel_hp)
         if os.environ.get(STRICT_ENV_VAR, "") not in ("", "0"):
             raise
         _failed_to_compile.add(key)
@@ -308,5 +350,10 @@ def _compile(key: _GraphKey, variant: _Variant, flat: tuple[Tensor, ...],
             stacklevel=4,
         )
         return False
-    _compiled[key] = variant.backend.direct_call(variant.through_dynamo, flat, hp)
+    lr = kernel_hp[1]
+    check_hp = (
+        torch.tensor(_CHECK_SCALARS, dtype=torch.float64),
+        torch.full((1,), _CHECK_LR, dtype=lr.dtype, device=lr.device),
+    )
+    _compiled[key] = variant.backend.direct_call(variant.through_dynamo, flat, check_hp)
     return True

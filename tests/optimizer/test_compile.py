@@ -217,7 +217,7 @@ def _fail_if_called(*args: object) -> None:
 def test_a_graph_whose_inputs_are_not_recognised_is_called_through_dynamo(
     fresh_dynamo: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("adadelta_compiled.artifact._TENSOR_INPUTS", ("l_other_",) * 4)
+    monkeypatch.setattr("adadelta_compiled.artifact._INPUTS", {"l_other_": 1})
     _step_twins_once()
     assert _graphs() == 1
     assert kernel_module._compiled and all(v is None for v in kernel_module._compiled.values())
@@ -226,9 +226,9 @@ def test_a_graph_whose_inputs_are_not_recognised_is_called_through_dynamo(
 def test_a_direct_call_that_disagrees_with_dynamo_is_not_used(
     fresh_dynamo: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("adadelta_compiled.artifact._HYPERPARAMETER_INPUTS",
-                        {"l_hp_lr": 1, "l_hp_rho": 0, "l_hp_eps": 2, "l_hp_weight_decay": 3,
-                         "l_hp_maximize": 4})  # fmt: skip
+    swapped = {"l_param_": 1, "l_grad_": 2, "l_square_avg_": 4, "l_acc_delta_": 3,
+               "l_scalars_": 5, "l_lr_": 6}  # fmt: skip
+    monkeypatch.setattr("adadelta_compiled.artifact._INPUTS", swapped)
     _step_twins_once()
     assert kernel_module._compiled and all(v is None for v in kernel_module._compiled.values())
 
