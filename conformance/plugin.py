@@ -89,7 +89,8 @@ def _suite(config: pytest.Config, target: str) -> _Suite:
 
     from .expected_failures import ExpectedFailuresError, load_expected_failures
     from .profiles import DEFAULT_PROFILE, settings_for
-    from .runner import DEFAULT_SPEC, available_checks, seed_for
+    from .recipe import DEFAULT_SPEC, available_checks
+    from .runner import seed_for
     from .spec import OptimizerSpec
     from .subject import Subject
     from .target import TargetError, load_attribute, resolve
@@ -170,7 +171,7 @@ class ConformanceItem(pytest.Item):
 
     def runtest(self) -> None:
         from .report import Outcome
-        from .runner import run_check
+        from .execution import run_check
 
         if self.construction_error is not None:
             raise ConformanceFailure(self.construction_error)

@@ -7,6 +7,7 @@ run ``python -m conformance`` as a subprocess to pin the module entry point itse
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -321,3 +322,39 @@ def test_timeout_that_is_not_a_positive_number_is_a_usage_error(
     assert code == 2
     assert out == ""
     assert "--timeout" in err.splitlines()[-1]
+
+
+def test_without_numpy_the_run_prints_the_report_and_nothing_else(tmp_path: Path) -> None:
+    # A numpy package that cannot be imported stands in for a venv without NumPy: torch then
+    # warns "Failed to initialize NumPy" in every process that imports it unguarded.
+    (tmp_path / "numpy").mkdir()
+    (tmp_path / "numpy" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'numpy'\")\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-m", "conformance", "torch.optim:Adadelta", "-k", "closure", "-n", "2"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO_ROOT)])},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert completed.stderr == ""
+    assert completed.stdout.startswith("Adadelta conformance of torch.optim:Adadelta")
+
+
+def test_worker_module_does_not_import_the_runner() -> None:
+    # isolation (the worker side) and runner (which starts workers) once imported each other.
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, conformance.isolation; assert 'conformance.runner' not in sys.modules",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
