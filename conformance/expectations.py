@@ -15,7 +15,7 @@ from .snippet import render_case
 from .subject import Subject
 from .target import Target
 
-__all__ = ["expect", "expect_same_error", "expect_trajectory", "outcome_of"]
+__all__ = ["expect", "expect_same_error", "expect_trajectory", "outcome_of", "raised"]
 
 Inspection = Callable[[Stepped], str | None]
 
@@ -25,7 +25,8 @@ def expect(condition: bool, problem: str, snippet: str | None = None) -> None:
         raise CheckFailure(problem, snippet)
 
 
-def _raised(error: BaseException) -> str:
+def raised(error: BaseException) -> str:
+    """``raised <type>: <message> (at <file>:<line>)``: what an implementation raised, and where."""
     frame = traceback.extract_tb(error.__traceback__)[-1]
     return f"raised {type(error).__name__}: {error} (at {frame.filename}:{frame.lineno})"
 
@@ -84,10 +85,13 @@ def expect_trajectory(
     for step in range(1, case.steps + 1):
         try:
             stepped = next(steps)
+        except CheckFailure as failure:  # the case itself found the rule broken
+            snippet = render_case(case, first, str(subject.device), relay)
+            raise CheckFailure(failure.problem, snippet) from failure
         except Exception as error:
             raise CheckFailure(
                 f"during step {step} (which includes building the optimizer, changing "
-                f"param_groups and handing over state), the implementation {_raised(error)}",
+                f"param_groups and handing over state), the implementation {raised(error)}",
                 render_case(case, first, str(subject.device), relay),
             ) from error
         problem = comparison.mismatch(step, snapshot(stepped, subject.spec))

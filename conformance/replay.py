@@ -12,6 +12,7 @@ from torch import Tensor
 from torch.optim import Optimizer
 
 from .case import Case, FillLR, ParamCase, TensorLR, logical_tensor
+from .failures import CheckFailure
 from .spec import OptimizerSpec
 from .target import Target
 
@@ -124,7 +125,14 @@ def _apply_changes(optimizer: Optimizer, changes: Mapping[int, Mapping[str, Any]
     for group, options in changes.items():
         for key, value in options.items():
             if isinstance(value, FillLR):
-                optimizer.param_groups[group][key].fill_(value.value)
+                current = optimizer.param_groups[group][key]
+                if not isinstance(current, Tensor):
+                    raise CheckFailure(
+                        f"param_groups[{group}][{key!r}] is a {type(current).__name__}, not the "
+                        f"Tensor {key} it was given, so filling that Tensor in place (as a "
+                        "scheduler does) cannot reach it"
+                    )
+                current.fill_(value.value)
             else:
                 optimizer.param_groups[group][key] = _option(value)
 

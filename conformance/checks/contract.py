@@ -12,8 +12,8 @@ from ..case import Case, GroupCase, logical_tensor
 from .check import Check
 from ..comparison import OracleComparison
 from ..examples import example_param
-from ..expectations import expect, expect_same_error, expect_trajectory
-from ..failures import CheckSkipped
+from ..expectations import expect, expect_same_error, expect_trajectory, raised
+from ..failures import CheckFailure, CheckSkipped
 from ..oracle import run_oracle
 from ..properties import run_property
 from ..replay import Snapshot, Stepped, as_real64, build_param, snapshot
@@ -36,7 +36,8 @@ def _closure(subject: Subject) -> None:
         calls.append(torch.is_grad_enabled())
         optimizer.zero_grad()
         loss = (param * param).sum()
-        loss.backward()
+        if calls[-1]:  # without grad, backward would raise here and hide the broken rule
+            loss.backward()
         losses.append(loss)
         return loss
 
@@ -61,7 +62,12 @@ print(optimizer.step())
 """,
     )
     with torch.no_grad():
-        returned = optimizer.step(closure)
+        try:
+            returned = optimizer.step(closure)
+        except Exception as error:
+            raise CheckFailure(
+                f"step(closure), called under torch.no_grad(), {raised(error)}", snippet
+            ) from error
     expect(len(calls) == 1, f"step(closure) called the closure {len(calls)} times, expected once", snippet)
     expect(
         calls[0],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from .check import Check
-from ..expectations import expect, outcome_of
+from ..expectations import expect, outcome_of, raised
 from ..failures import CheckFailure
 from ..snippet import render_script
 from ..spec import OptimizerSpec
@@ -27,14 +27,18 @@ print(Optimizer([param], *{example!r}).param_groups[0])  # in order: {list(spec.
 """,
     )
     param = torch.zeros(3, device=subject.device, requires_grad=True)
-    cases = {
-        "constructed with defaults": (subject.factory([param]), dict(spec.defaults)),
+    calls = {
+        "constructed with defaults": ((), dict(spec.defaults)),
         f"constructed with positional {', '.join(spec.positional)} = {example}": (
-            subject.factory([param], *example),
+            tuple(example),
             dict(zip(spec.positional, example, strict=True)),
         ),
     }
-    for how, (optimizer, expected) in cases.items():
+    for how, (positional, expected) in calls.items():
+        try:
+            optimizer = subject.factory([param], *positional)
+        except Exception as error:
+            raise CheckFailure(f"{how}: the constructor {raised(error)}", snippet) from error
         group = optimizer.param_groups[0]
         for key, value in expected.items():
             actual = group.get(key, "<missing>")

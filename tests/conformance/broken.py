@@ -238,8 +238,10 @@ class ReferenceAdadelta(Optimizer):
 class BrokenAdadelta(ReferenceAdadelta):
     """Base of the broken variants; each direct subclass carries exactly one bug."""
 
-    # The conformance check that must fail for this implementation.
+    # The conformance check that must fail for this implementation, and a fragment of the
+    # failure message that names the rule it breaks.
     expected_failing_check: ClassVar[str]
+    expected_message: ClassVar[str]
 
 
 # Update math ------------------------------------------------------------------------------
@@ -249,6 +251,7 @@ class EpsOutsideSqrt(BrokenAdadelta):
     """RMS computed as sqrt(average) + ε instead of sqrt(average + ε)."""
 
     expected_failing_check = "update_math"
+    expected_message = '(float64 oracle)'
 
     def _rms(self, average: Tensor, eps: float) -> Tensor:
         return average.sqrt().add_(eps)
@@ -258,6 +261,7 @@ class NumeratorUsesNewAccDelta(BrokenAdadelta):
     """Updates u first and applies a Δx whose numerator uses u_t instead of u_{t-1}."""
 
     expected_failing_check = "update_math"
+    expected_message = '(float64 oracle)'
 
     def _update(
         self,
@@ -276,6 +280,7 @@ class RhoSwapped(BrokenAdadelta):
     """Running averages weight the old average by 1 - ρ and the new value by ρ."""
 
     expected_failing_check = "update_math"
+    expected_message = '(float64 oracle)'
 
     def _running_average(self, average: Tensor, value: Tensor, rho: float) -> None:
         average.mul_(1 - rho).addcmul_(value, value, value=rho)
@@ -285,6 +290,7 @@ class LrAddedNotSubtracted(BrokenAdadelta):
     """θ <- θ + γ Δx: the update climbs the gradient."""
 
     expected_failing_check = "update_math"
+    expected_message = '(float64 oracle)'
 
     def _apply(self, param: Tensor, delta: Tensor, lr: float | Tensor) -> None:
         param.add_(delta, alpha=float(lr))
@@ -297,6 +303,7 @@ class WeightDecayIgnored(BrokenAdadelta):
     """weight_decay is stored but never added to the gradient."""
 
     expected_failing_check = "weight_decay"
+    expected_message = '(float64 oracle)'
 
     def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
         return super()._direction(param, grad, dataclasses.replace(hp, weight_decay=0))
@@ -306,6 +313,7 @@ class MaximizeIgnored(BrokenAdadelta):
     """maximize is stored but the gradient is never negated: it always minimizes."""
 
     expected_failing_check = "maximize"
+    expected_message = '(float64 oracle)'
 
     def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
         return super()._direction(param, grad, dataclasses.replace(hp, maximize=False))
@@ -315,6 +323,7 @@ class WeightDecayBeforeMaximize(BrokenAdadelta):
     """Adds λθ before negating for maximize, so the decay term is negated too."""
 
     expected_failing_check = "maximize_with_weight_decay"
+    expected_message = '(float64 oracle)'
 
     def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
         if hp.weight_decay != 0:
@@ -326,6 +335,7 @@ class RhoOneRejected(BrokenAdadelta):
     """Validates 0 <= rho < 1, so the documented bound rho=1 raises."""
 
     expected_failing_check = "rho_bounds"
+    expected_message = 'raised ValueError: Invalid rho value: 1.0'
     _VALID_RANGES = {
         **ReferenceAdadelta._VALID_RANGES,
         "rho": ("rho value", 0.0, math.nextafter(1.0, 0.0)),
@@ -336,6 +346,7 @@ class LrZeroSkipsStep(BrokenAdadelta):
     """Skips groups with lr=0 as a shortcut, so their state is neither created nor advanced."""
 
     expected_failing_check = "lr_zero"
+    expected_message = 'it was stepped, yet the optimizer holds no state for it'
 
     def _tensors_to_step(self, group: dict[str, Any]) -> list[tuple[Tensor, Tensor, State]]:
         return [] if group["lr"] == 0 else super()._tensors_to_step(group)
@@ -346,6 +357,7 @@ class TensorLrFrozenAtConstruction(BrokenAdadelta):
     in-place changes to the lr tensor (how a scheduler updates a Tensor lr) are ignored."""
 
     expected_failing_check = "tensor_lr"
+    expected_message = "['lr'] is a float, not the Tensor lr it was given"
 
     def __init__(self, params: ParamsT, lr: float | Tensor = 1.0, **options: Any) -> None:
         super().__init__(params, lr.item() if isinstance(lr, Tensor) else lr, **options)
@@ -355,6 +367,7 @@ class ConstructorHyperparametersForAllGroups(BrokenAdadelta):
     """Steps every group with the constructor's hyperparameters, ignoring per-group values."""
 
     expected_failing_check = "per_group_hyperparameters"
+    expected_message = '(float64 oracle)'
 
     def _hyperparameters(self, group: dict[str, Any]) -> Hyperparameters:
         return super()._hyperparameters(self.defaults)
@@ -364,6 +377,7 @@ class HyperparametersFrozenAtFirstStep(BrokenAdadelta):
     """Caches each group's hyperparameters at its first step; later changes are ignored."""
 
     expected_failing_check = "hyperparameter_changes"
+    expected_message = '(float64 oracle)'
 
     @functools.cached_property
     def _first_seen(self) -> dict[int, Hyperparameters]:
@@ -380,6 +394,7 @@ class Float64StateInFloat32(BrokenAdadelta):
     """Keeps float32 state for float64 params."""
 
     expected_failing_check = "dtypes"
+    expected_message = "is torch.float64 but its state['square_avg'] is torch.float32"
 
     def _zeros_like(self, param: Tensor) -> Tensor:
         zeros = super()._zeros_like(param)
@@ -390,6 +405,7 @@ class LowPrecisionStateInFloat32(BrokenAdadelta):
     """Keeps float32 state for bfloat16 and float16 params."""
 
     expected_failing_check = "dtypes"
+    expected_message = "is torch.bfloat16 but its state['square_avg'] is torch.float32"
 
     def _zeros_like(self, param: Tensor) -> Tensor:
         zeros = super()._zeros_like(param)
@@ -401,6 +417,7 @@ class ComplexArithmetic(BrokenAdadelta):
     root) instead of as (real, imaginary) pairs."""
 
     expected_failing_check = "complex_params"
+    expected_message = '(float64 oracle)'
 
     def _real_views(self, *tensors: Tensor) -> list[Tensor]:
         return list(tensors)
@@ -410,6 +427,7 @@ class StateIgnoresMemoryFormat(BrokenAdadelta):
     """Allocates state contiguous, so a channels_last param gets contiguous state."""
 
     expected_failing_check = "memory_layouts"
+    expected_message = '(those of torch.zeros_like(param, memory_format=torch.preserve_format))'
 
     def _zeros_like(self, param: Tensor) -> Tensor:
         return torch.zeros_like(param, memory_format=torch.contiguous_format)
@@ -420,6 +438,7 @@ class NonContiguousUpdateLost(BrokenAdadelta):
     (strided, transposed, channels_last), so such a param never changes."""
 
     expected_failing_check = "memory_layouts"
+    expected_message = '(float64 oracle)'
 
     def _apply(self, param: Tensor, delta: Tensor, lr: float | Tensor) -> None:
         super()._apply(param.contiguous(), delta, lr)
@@ -432,6 +451,7 @@ class ClosureCalledTwice(BrokenAdadelta):
     """Evaluates the closure twice per step."""
 
     expected_failing_check = "closure"
+    expected_message = 'called the closure 2 times, expected once'
 
     def _evaluate(self, closure: Closure | None) -> Any:
         super()._evaluate(closure)
@@ -442,6 +462,7 @@ class ClosureWithoutGrad(BrokenAdadelta):
     """Calls the closure in the caller's grad mode, so under no_grad it cannot backward."""
 
     expected_failing_check = "closure"
+    expected_message = 'ran the closure with grad disabled'
 
     def _evaluate(self, closure: Closure | None) -> Any:
         return None if closure is None else closure()
@@ -451,6 +472,7 @@ class LossNotReturned(BrokenAdadelta):
     """Evaluates the closure but drops its loss: step returns None."""
 
     expected_failing_check = "closure"
+    expected_message = "returned None, expected the closure's loss"
 
     def _evaluate(self, closure: Closure | None) -> Any:
         super()._evaluate(closure)
@@ -461,6 +483,7 @@ class NoneGradSteppedAsZero(BrokenAdadelta):
     """Steps params whose grad is None as if their grad were zero (state is created)."""
 
     expected_failing_check = "none_grad_skipped"
+    expected_message = 'its grad has been None at every step, yet the optimizer created state for it'
 
     def _grad(self, param: Tensor) -> Tensor | None:
         grad = super()._grad(param)
@@ -471,6 +494,7 @@ class ZeroGradSkipped(BrokenAdadelta):
     """Skips params whose grad is all zeros, so their state is neither created nor advanced."""
 
     expected_failing_check = "zero_grad_stepped"
+    expected_message = 'it was stepped, yet the optimizer holds no state for it'
 
     def _grad(self, param: Tensor) -> Tensor | None:
         grad = super()._grad(param)
@@ -481,6 +505,7 @@ class GradModifiedInPlace(BrokenAdadelta):
     """Negates for maximize and adds weight decay in place, writing into ``p.grad``."""
 
     expected_failing_check = "grads_not_modified"
+    expected_message = "'s .grad in place"
 
     def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
         if hp.maximize:
@@ -494,6 +519,7 @@ class SparseGradDensified(BrokenAdadelta):
     """Densifies sparse grads instead of raising torch's error."""
 
     expected_failing_check = "sparse_grad_error"
+    expected_message = "expected RuntimeError('Adadelta does not support sparse gradients'), nothing was raised"
 
     def _grad(self, param: Tensor) -> Tensor | None:
         if param.grad is not None and param.grad.is_sparse:
@@ -507,6 +533,7 @@ class StepBypassesHooks(BrokenAdadelta):
     decorator copies attributes from an already wrapped step)."""
 
     expected_failing_check = "step_hooks"
+    expected_message = "step() called hooks [], expected ['pre hook 1', 'pre hook 2', 'post hook']"
 
     def step(self, closure: Closure | None = None) -> Any:
         return inspect.unwrap(ReferenceAdadelta.step)(self, closure)
@@ -521,6 +548,7 @@ class StepCounterIsInt(BrokenAdadelta):
     """Counts steps in a Python int instead of a 0-d float32 tensor."""
 
     expected_failing_check = "step_counter"
+    expected_message = "state['step'] is a int, expected a tensor"
 
     def _new_step(self, param: Tensor, group: dict[str, Any]) -> Any:
         return 0
@@ -530,6 +558,7 @@ class StepCounterStartsAtOne(BrokenAdadelta):
     """Initialises the step counter to 1, so after t steps it reads t + 1."""
 
     expected_failing_check = "step_counter"
+    expected_message = "state['step'] is 2.0, expected 1.0"
 
     def _new_step(self, param: Tensor, group: dict[str, Any]) -> Any:
         return super()._new_step(param, group).add_(1)
@@ -539,6 +568,7 @@ class StepCounterSharedAcrossParams(BrokenAdadelta):
     """Gives every param the same step tensor, which advances once per param per step."""
 
     expected_failing_check = "step_counter"
+    expected_message = "state['step'] is 2.0, expected 1.0"
 
     @functools.cached_property
     def _shared_step(self) -> Tensor:
@@ -552,6 +582,7 @@ class ExtraStateKey(BrokenAdadelta):
     """Reserves a ``delta`` scratch buffer in each param's state besides torch's three keys."""
 
     expected_failing_check = "state_layout"
+    expected_message = "expected exactly ['acc_delta', 'square_avg', 'step']"
 
     def _new_state(self, param: Tensor, group: dict[str, Any]) -> State:
         return {**super()._new_state(param, group), "delta": self._zeros_like(param)}
@@ -564,6 +595,7 @@ class StateDictDropsStep(BrokenAdadelta):
     """Leaves ``step`` out of the saved per-param state."""
 
     expected_failing_check = "state_dict_roundtrip"
+    expected_message = "raised KeyError: 'step'"
 
     def state_dict(self) -> dict[str, Any]:
         saved = super().state_dict()
@@ -579,6 +611,7 @@ class GroupHoldsCustomObject(BrokenAdadelta):
     holds an object that ``torch.load(weights_only=True)`` refuses."""
 
     expected_failing_check = "state_dict_serialization"
+    expected_message = 'raised UnpicklingError: Weights only load failed'
 
     def _hyperparameters(self, group: dict[str, Any]) -> Hyperparameters:
         group["hyperparameters"] = super()._hyperparameters(group)
@@ -590,6 +623,7 @@ class RejectsUnversionedStateDict(BrokenAdadelta):
     torch.optim.Adadelta's."""
 
     expected_failing_check = "cross_load_from_reference"
+    expected_message = 'raised ValueError: not a ReferenceAdadelta state dict of format 1'
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "format": 1}
@@ -605,6 +639,7 @@ class StateDictRenamesKeys(BrokenAdadelta):
     load: it reloads its own checkpoints, but torch.optim.Adadelta cannot step from them."""
 
     expected_failing_check = "cross_load_to_reference"
+    expected_message = "raised KeyError: 'square_avg'"
 
     _SAVED_NAMES: ClassVar[dict[str, str]] = {"square_avg": "v", "acc_delta": "u"}
 
@@ -629,6 +664,7 @@ class LoadStateDictSwallowsMismatch(BrokenAdadelta):
     nothing."""
 
     expected_failing_check = "load_state_dict_validation"
+    expected_message = "expected ValueError('loaded state dict has a different number of parameter groups'), nothing was raised"
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         try:
@@ -642,6 +678,7 @@ class LoadStateDictKeepsCurrentHyperparameters(BrokenAdadelta):
     saved ones."""
 
     expected_failing_check = "load_state_dict_restores_hyperparameters"
+    expected_message = '(float64 oracle)'
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         current = [
@@ -658,6 +695,7 @@ class StateDictIgnoresHooks(BrokenAdadelta):
     state_dict pre- and post-hooks."""
 
     expected_failing_check = "state_dict_hooks"
+    expected_message = 'lacks what its post hook added'
 
     def state_dict(self) -> dict[str, Any]:
         index: dict[int, int] = {}
@@ -678,6 +716,7 @@ class AddParamGroupUsesLibraryDefaults(BrokenAdadelta):
     ...) instead of the values given to the constructor."""
 
     expected_failing_check = "add_param_group"
+    expected_message = '(float64 oracle)'
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         library_defaults = {
@@ -692,6 +731,7 @@ class DuplicateParamsDropped(BrokenAdadelta):
     """Silently drops params that already belong to a group instead of raising."""
 
     expected_failing_check = "add_param_group_duplicates"
+    expected_message = "expected ValueError('some parameters appear in more than one parameter group'), nothing was raised"
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         params = param_group["params"]
@@ -705,15 +745,29 @@ class ZeroGradKeepsZerosByDefault(BrokenAdadelta):
     """zero_grad defaults to set_to_none=False: grads become zero tensors instead of None."""
 
     expected_failing_check = "zero_grad"
+    expected_message = 'zero_grad() left .grad of params [0, 1] set, expected None'
 
     def zero_grad(self, set_to_none: bool = False) -> None:
         super().zero_grad(set_to_none)
+
+
+class RhoDefaultFromKeras(BrokenAdadelta):
+    """Defaults rho to 0.95, as Keras's Adadelta does, instead of torch's 0.9."""
+
+    expected_failing_check = "constructor_defaults"
+    expected_message = "constructed with defaults: param_groups[0]['rho'] is 0.95, expected 0.9"
+
+    def __init__(
+        self, params: ParamsT, lr: float | Tensor = 1.0, rho: float = 0.95, *args: Any, **options: Any
+    ) -> None:
+        super().__init__(params, lr, rho, *args, **options)
 
 
 class RhoAboveOneAccepted(BrokenAdadelta):
     """Validates only rho >= 0, so rho > 1 is accepted."""
 
     expected_failing_check = "constructor_validation"
+    expected_message = "rho above 1 {'rho': 1.5}: expected ValueError('Invalid rho value: 1.5'), nothing raised"
     _VALID_RANGES = {**ReferenceAdadelta._VALID_RANGES, "rho": ("rho value", 0.0, math.inf)}
 
 
@@ -722,4 +776,5 @@ class WrongEpsilonMessage(BrokenAdadelta):
     torch's "Invalid epsilon value"."""
 
     expected_failing_check = "constructor_validation"
+    expected_message = "expected ValueError('Invalid epsilon value: -1e-06'), ValueError('Invalid eps value: -1e-06')"
     _VALID_RANGES = {**ReferenceAdadelta._VALID_RANGES, "eps": ("eps value", 0.0, math.inf)}
