@@ -20,13 +20,30 @@ __all__ = [
     "FillLR",
     "GroupCase",
     "ParamCase",
+    "SeededValues",
     "TensorLR",
     "contiguous_stride",
     "hyperparameters_per_step",
     "logical_tensor",
 ]
 
-Values = tuple[Any, ...]  # floats, or complex numbers for complex params, in row-major order
+
+
+@dataclass(frozen=True)
+class SeededValues:
+    """``count`` real values of ``torch.randn`` under ``seed``, in float64: how a case spells a
+    tensor too large to list."""
+
+    seed: int
+    count: int
+
+    def tensor(self) -> Tensor:
+        generator = torch.Generator().manual_seed(self.seed)
+        return torch.randn(self.count, generator=generator, dtype=torch.float64)
+
+
+# Floats (complex numbers for complex params) in row-major order, or seeded real values.
+Values = tuple[Any, ...] | SeededValues
 
 
 @dataclass(frozen=True)
@@ -103,8 +120,11 @@ def contiguous_stride(shape: Sequence[int]) -> tuple[int, ...]:
 
 
 def logical_tensor(values: Values, shape: tuple[int, ...], dtype: torch.dtype) -> Tensor:
-    """The values as a contiguous float64 (complex128 for complex dtypes) CPU tensor."""
+    """The values as a contiguous float64 (complex128 for complex dtypes) CPU tensor; seeded
+    values rounded to ``dtype``, as a param or grad of that dtype holds them."""
     wide = torch.complex128 if dtype.is_complex else torch.float64
+    if isinstance(values, SeededValues):
+        return values.tensor().to(dtype).to(wide).reshape(shape)
     return torch.tensor(values, dtype=wide).reshape(shape)
 
 

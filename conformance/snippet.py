@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .case import Case, FillLR, ParamCase, TensorLR
+from .case import Case, FillLR, ParamCase, SeededValues, TensorLR
 from .replay import Relay
 from .target import Target
 
@@ -14,8 +14,12 @@ __all__ = ["render_case", "render_script"]
 _MAKE = '''\
 def make(values, shape, stride, dtype, device=DEVICE):
     wide = torch.complex128 if dtype.is_complex else torch.float64
-    exact = torch.tensor(values, dtype=wide).reshape(shape)
+    exact = torch.as_tensor(values, dtype=wide).reshape(shape)
     return torch.empty_strided(shape, stride, dtype=dtype, device=device).copy_(exact)
+'''
+_SEEDED = '''\
+def seeded(seed, count):
+    return torch.randn(count, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 '''
 
 
@@ -45,7 +49,17 @@ def _build(expression: str, case: Case, constructor: Mapping[str, Any] | None) -
 
 def _make(param: ParamCase, values: Any) -> str:
     device = "" if param.device is None else f", device={param.device!r}"
-    return f"make({list(values)!r}, {param.shape!r}, {param.stride!r}, {param.dtype}{device})"
+    spelled = (
+        f"seeded({values.seed}, {values.count})"
+        if isinstance(values, SeededValues)
+        else repr(list(values))
+    )
+    return f"make({spelled}, {param.shape!r}, {param.stride!r}, {param.dtype}{device})"
+
+
+def _seeded(case: Case) -> bool:
+    every = [p.values for p in case.params] + [v for step in case.grads for v in step]
+    return any(isinstance(values, SeededValues) for values in every)
 
 
 def _changes(case: Case, step: int) -> list[str]:
@@ -66,6 +80,8 @@ def render_case(case: Case, target: Target, device: str, relay: Relay | None = N
     if relay is not None:
         imports = ["import copy", "import io", *imports, relay.target.imports]
     lines = list(dict.fromkeys(imports)) + ["", f"DEVICE = {device!r}", "", _MAKE]
+    if _seeded(case):
+        lines.append(_SEEDED)
     lines += [
         f"p{i} = {_make(param, param.values)}.requires_grad_()" for i, param in enumerate(case.params)
     ]

@@ -10,6 +10,7 @@ import torch
 from hypothesis import strategies as st
 
 from ..case import Case, FillLR, TensorLR
+from ..examples import example_case, example_param
 from .check import Check
 from ..expectations import expect_trajectory
 from ..failures import CheckSkipped
@@ -114,9 +115,32 @@ def _memory_layouts(subject: Subject) -> None:
     run_property(subject, follows_the_oracle)
 
 
+# Sizes around the thresholds where implementations switch code paths: a single element, less
+# than one vector width, past a few hundred elements (chunked kernels), past 2^18 (the "large
+# tensor" path of multi-path implementations); odd sizes leave a ragged last chunk.
+SIZES = (1, 17, 1_025, 2**18 + 3)
+# Enough steps that the state-dependent terms (u_{t-1}, v_{t-1}) have weight.
+SIZES_STEPS = 5
+
+
+def _tensor_sizes(subject: Subject) -> None:
+    spec = subject.spec
+    params = [example_param((size,), seed=seed) for seed, size in enumerate(SIZES, start=1)]
+    for hyperparameters in (spec.example_hyperparameters, spec.other_hyperparameters):
+        case = example_case(params, SIZES_STEPS, hyperparameters)
+        expect_trajectory(subject, case, every_step=False)
+
+
 def checks(spec: OptimizerSpec) -> list[Check]:
     return [
         *(_scenario(scenario) for scenario in spec.scenarios),
+        Check(
+            "tensor_sizes",
+            f"params of every size follow the algorithm: {', '.join(f'{n:,}' for n in SIZES)} "
+            f"elements in one group over {SIZES_STEPS} steps, under two sets of "
+            "hyperparameters that differ in every key",
+            _tensor_sizes,
+        ),
         Check(
             "tensor_lr",
             "lr may be a 1-element Tensor; each step uses its current value, so filling it in "

@@ -444,6 +444,78 @@ class NonContiguousUpdateLost(BrokenAdadelta):
         super()._apply(param.contiguous(), delta, lr)
 
 
+# Size-dependent paths ---------------------------------------------------------------------
+
+# Elements per chunk of the chunked kernels below, and the size from which a two-path
+# implementation takes its "large tensor" path.
+CHUNK = 256
+LARGE = 2**16
+
+
+class ChunkedNumeratorWrongPastFirstChunk(BrokenAdadelta):
+    """A chunked kernel whose chunks after the first take Δx's numerator from u_t instead of
+    u_{t-1} once u is nonzero (from step 2): right on small tensors, wrong on larger ones."""
+
+    expected_failing_check = "tensor_sizes"
+    expected_message = "after step 5, param 2 (shape (1025,), torch.float32)"
+
+    def _update(
+        self,
+        param: Tensor,
+        grad: Tensor,
+        square_avg: Tensor,
+        acc_delta: Tensor,
+        hp: Hyperparameters,
+    ) -> None:
+        if param.numel() <= CHUNK or not param.is_contiguous() or not acc_delta.any():
+            super()._update(param, grad, square_avg, acc_delta, hp)
+            return
+        flat = [t.view(-1) for t in (param, grad, square_avg, acc_delta)]
+        super()._update(*(t[:CHUNK] for t in flat), hp)
+        NumeratorUsesNewAccDelta._update(self, *(t[CHUNK:] for t in flat), hp)
+
+
+class TailChunkDropped(BrokenAdadelta):
+    """A chunked kernel that writes back only whole chunks: a param larger than one chunk keeps
+    the elements of its ragged last chunk unchanged (its state still advances)."""
+
+    expected_failing_check = "tensor_sizes"
+    expected_message = "after step 5, param 2 (shape (1025,), torch.float32)"
+
+    def _apply(self, param: Tensor, delta: Tensor, lr: float | Tensor) -> None:
+        whole = param.numel() - param.numel() % CHUNK
+        if param.numel() <= CHUNK or not param.is_contiguous():
+            super()._apply(param, delta, lr)
+            return
+        super()._apply(param.view(-1)[:whole], delta.reshape(-1)[:whole], lr)
+
+
+class LargeTensorPathIgnoresMaximize(BrokenAdadelta):
+    """Takes another path for tensors of 2^16 elements or more, which never negates the
+    gradient: maximize works on small params only."""
+
+    expected_failing_check = "tensor_sizes"
+    expected_message = "after step 5, param 3 (shape (262147,), torch.float32)"
+
+    def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
+        if param.numel() >= LARGE:
+            hp = dataclasses.replace(hp, maximize=False)
+        return super()._direction(param, grad, hp)
+
+
+class LargeTensorPathIgnoresWeightDecay(BrokenAdadelta):
+    """Takes another path for tensors of 2^16 elements or more, which never adds λθ: weight
+    decay works on small params only."""
+
+    expected_failing_check = "tensor_sizes"
+    expected_message = "after step 5, param 3 (shape (262147,), torch.float32)"
+
+    def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
+        if param.numel() >= LARGE:
+            hp = dataclasses.replace(hp, weight_decay=0)
+        return super()._direction(param, grad, hp)
+
+
 # Step semantics ---------------------------------------------------------------------------
 
 
