@@ -103,6 +103,12 @@ class Case:
     def steps(self) -> int:
         return len(self.grads)
 
+    @property
+    def plain_params(self) -> bool:
+        """Whether the optimizer is built over a plain list of params (one group, no options
+        of its own), the commonest call and the only one some optimizers take."""
+        return len(self.groups) == 1 and not self.groups[0].options and not self.added_groups
+
     def group_of(self, param: int) -> int:
         return next(g for g, group in enumerate(self.groups) if param in group.params)
 

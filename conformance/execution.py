@@ -6,9 +6,10 @@ import time
 import traceback
 
 from .checks.check import Check
-from .failures import CheckFailure, CheckSkipped
+from .failures import CheckFailure, CheckSkipped, MissingAPI
 from .report import CheckResult, Outcome
 from .subject import Subject
+from .surface import missing_api
 
 __all__ = ["run_check"]
 
@@ -25,8 +26,13 @@ def _draws(error: BaseException) -> str:
 def _explain(error: BaseException) -> str:
     if isinstance(error, BaseExceptionGroup):  # hypothesis: flaky, or several distinct bugs
         return _explain(error.exceptions[0])
+    if isinstance(error, MissingAPI):
+        return str(error)
     if isinstance(error, CheckFailure):
         return str(error) + _draws(error)
+    missing = missing_api(error)
+    if missing is not None:
+        return missing
     trace = "".join(traceback.format_exception(error, limit=-4))
     return f"the check raised {type(error).__name__}: {error}{_draws(error)}\n{trace}"
 

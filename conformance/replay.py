@@ -14,6 +14,7 @@ from torch.optim import Optimizer
 from .case import Case, FillLR, ParamCase, TensorLR, logical_tensor
 from .failures import CheckFailure
 from .spec import OptimizerSpec
+from .surface import exposed_state
 from .target import Target
 
 __all__ = [
@@ -60,11 +61,13 @@ class Snapshot:
 
     ``buffers[i]`` is None when param ``i`` has no state; a buffer missing from the state is
     absent from its mapping. ``steps[i]`` is the step counter (None: no state or no counter).
+    ``state_exposed`` is False when the optimizer has no torch-style ``state`` to read.
     """
 
     params: tuple[Tensor, ...]
     buffers: tuple[Mapping[str, Tensor] | None, ...]
     steps: tuple[float | None, ...]
+    state_exposed: bool = True
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,8 @@ def _build(
     params = [build_param(p, device).requires_grad_() for p in case.params]
     given = len(case.groups) - case.added_groups
     keywords = case.constructor if constructor is None else constructor
-    optimizer = factory(
-        [_group(case, g, params) for g in range(given)],
-        **{k: _option(v) for k, v in keywords.items()},
-    )
+    groups = params if case.plain_params else [_group(case, g, params) for g in range(given)]
+    optimizer = factory(groups, **{k: _option(v) for k, v in keywords.items()})
     for g in range(given, len(case.groups)):
         optimizer.add_param_group(_group(case, g, params))
     return optimizer, params
@@ -175,8 +176,13 @@ def snapshot(stepped: Stepped, spec: OptimizerSpec) -> Snapshot:
     """The param and state values an implementation holds after a step."""
     buffers: list[Mapping[str, Tensor] | None] = []
     steps: list[float | None] = []
+    params = tuple(as_real64(p) for p in stepped.params)
+    exposed = exposed_state(stepped.optimizer)
+    if exposed is None:
+        unknown = (None,) * len(params)
+        return Snapshot(params, unknown, unknown, state_exposed=False)
     for param in stepped.params:
-        state = stepped.optimizer.state.get(param)
+        state = exposed.get(param)
         if not state:
             buffers.append(None)
             steps.append(None)
@@ -184,4 +190,4 @@ def snapshot(stepped: Stepped, spec: OptimizerSpec) -> Snapshot:
         buffers.append({k: as_real64(state[k]) for k in spec.buffers if k in state})
         counter = state.get(spec.step_key) if spec.step_key is not None else None
         steps.append(None if counter is None else float(counter))
-    return Snapshot(tuple(as_real64(p) for p in stepped.params), tuple(buffers), tuple(steps))
+    return Snapshot(params, tuple(buffers), tuple(steps))

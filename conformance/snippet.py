@@ -39,10 +39,12 @@ def _group(case: Case, index: int) -> str:
 
 def _build(expression: str, case: Case, constructor: Mapping[str, Any] | None) -> list[str]:
     given = len(case.groups) - case.added_groups
-    groups = ", ".join(_group(case, g) for g in range(given))
+    groups = "params"
+    if not case.plain_params:
+        groups = "[" + ", ".join(_group(case, g) for g in range(given)) + "]"
     keywords = case.constructor if constructor is None else constructor
     arguments = "".join(f", {key}={_value(value)}" for key, value in keywords.items())
-    lines = [f"optimizer = {expression}([{groups}]{arguments})"]
+    lines = [f"optimizer = {expression}({groups}{arguments})"]
     lines += [f"optimizer.add_param_group({_group(case, g)})" for g in range(given, len(case.groups))]
     return lines
 
@@ -101,7 +103,7 @@ def render_case(case: Case, target: Target, device: str, relay: Relay | None = N
             grad = "None" if values is None else _make(param, values)
             lines.append(f"params[{i}].grad = {grad}")
         lines.append("optimizer.step()")
-    lines += ["for i, p in enumerate(params):", "    print(i, p, optimizer.state.get(p))"]
+    lines += ["for i, p in enumerate(params):", "    print(i, p, getattr(optimizer, 'state', {}).get(p))"]
     return "\n".join(lines)
 
 

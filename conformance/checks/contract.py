@@ -116,7 +116,7 @@ def _untouched_when_grad_is_none(spec: OptimizerSpec, case: Case) -> Callable[[S
 
 def _none_grad_skipped(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        drawn = single_group_case(data, subject.spec, none_grads=True)
+        drawn = single_group_case(data, subject.drawing_spec, none_grads=True)
         case = dataclasses.replace(drawn, grads=tuple((None, *g[1:]) for g in drawn.grads))
         expect_trajectory(subject, case, inspect=_untouched_when_grad_is_none(subject.spec, case))
 
@@ -125,7 +125,7 @@ def _none_grad_skipped(subject: Subject) -> None:
 
 def _zero_grad_stepped(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        drawn = single_group_case(data, subject.spec)
+        drawn = single_group_case(data, subject.drawing_spec)
         zeros = (0.0,) * len(drawn.params[0].values)
         case = dataclasses.replace(drawn, grads=tuple((zeros, *g[1:]) for g in drawn.grads))
         expect_trajectory(subject, case)
@@ -152,7 +152,7 @@ def _grads_left_alone(case: Case) -> Callable[[Stepped], str | None]:
 
 def _grads_not_modified(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        case = single_group_case(data, subject.spec, none_grads=True)
+        case = single_group_case(data, subject.drawing_spec, none_grads=True)
         expect_trajectory(subject, case, inspect=_grads_left_alone(case))
 
     run_property(subject, follows_the_oracle)

@@ -20,6 +20,7 @@ from ..replay import Stepped
 from ..spec import MathScenario, OptimizerSpec
 from ..strategies import ALL_LAYOUTS, single_group_case
 from ..subject import Subject
+from ..surface import exposed_state, taken_options
 
 __all__ = ["checks"]
 
@@ -27,7 +28,7 @@ __all__ = ["checks"]
 def _scenario(scenario: MathScenario) -> Check:
     def run(subject: Subject) -> None:
         def follows_the_oracle(data: st.DataObject) -> None:
-            case = single_group_case(data, subject.spec, overrides=scenario.hyperparameters)
+            case = single_group_case(data, subject.drawing_spec, overrides=scenario.hyperparameters)
             expect_trajectory(subject, case)
 
         run_property(subject, follows_the_oracle)
@@ -40,7 +41,7 @@ def _tensor_lr(subject: Subject) -> None:
         raise CheckSkipped(f"{subject.spec.name} takes no Tensor lr")
 
     def follows_the_oracle(data: st.DataObject) -> None:
-        case = single_group_case(data, subject.spec)
+        case = single_group_case(data, subject.drawing_spec)
         lr = subject.spec.hyperparameter_space(case.params[0].dtype)["lr"]
         shape = data.draw(st.sampled_from([(), (1,)]), label="Tensor lr shape")
         first = data.draw(lr, label="Tensor lr")
@@ -57,8 +58,9 @@ def _tensor_lr(subject: Subject) -> None:
 
 def _state_dtype(spec: OptimizerSpec) -> Callable[[Stepped], str | None]:
     def inspect(stepped: Stepped) -> str | None:
+        exposed = exposed_state(stepped.optimizer) or {}
         for i, param in enumerate(stepped.params):
-            state = stepped.optimizer.state.get(param) or {}
+            state = exposed.get(param) or {}
             for key in spec.buffers:
                 if key in state and state[key].dtype != param.dtype:
                     return f"param {i} is {param.dtype} but its state[{key!r}] is {state[key].dtype}"
@@ -70,7 +72,7 @@ def _state_dtype(spec: OptimizerSpec) -> Callable[[Stepped], str | None]:
 def _dtypes(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
         dtypes = (torch.bfloat16, torch.float16, torch.float64)
-        case = single_group_case(data, subject.spec, dtypes=dtypes)
+        case = single_group_case(data, subject.drawing_spec, dtypes=dtypes)
         expect_trajectory(subject, case, inspect=_state_dtype(subject.spec))
 
     run_property(subject, follows_the_oracle)
@@ -79,7 +81,7 @@ def _dtypes(subject: Subject) -> None:
 def _complex_params(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
         dtypes = (torch.complex64, torch.float32)
-        case = single_group_case(data, subject.spec, dtypes=dtypes, mixed_dtypes=True)
+        case = single_group_case(data, subject.drawing_spec, dtypes=dtypes, mixed_dtypes=True)
         expect_trajectory(subject, case, inspect=_state_dtype(subject.spec))
 
     run_property(subject, follows_the_oracle)
@@ -94,7 +96,7 @@ def _layouts_kept(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | 
                     f"{param_case.stride}: params must be updated in place"
                 )
             expected = expected_state_stride(param)
-            state = stepped.optimizer.state.get(param) or {}
+            state = (exposed_state(stepped.optimizer) or {}).get(param) or {}
             for key in spec.buffers:
                 if key in state and not same_layout(param.shape, state[key].stride(), expected):
                     return (
@@ -109,7 +111,7 @@ def _layouts_kept(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | 
 
 def _memory_layouts(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        case = single_group_case(data, subject.spec, dtypes=(torch.float32,), layouts=ALL_LAYOUTS)
+        case = single_group_case(data, subject.drawing_spec, dtypes=(torch.float32,), layouts=ALL_LAYOUTS)
         expect_trajectory(subject, case, inspect=_layouts_kept(subject.spec, case))
 
     run_property(subject, follows_the_oracle)
@@ -126,7 +128,9 @@ SIZES_STEPS = 5
 def _tensor_sizes(subject: Subject) -> None:
     spec = subject.spec
     params = [example_param((size,), seed=seed) for seed, size in enumerate(SIZES, start=1)]
-    for hyperparameters in (spec.example_hyperparameters, spec.other_hyperparameters):
+    # Options the implementation does not take are judged by the checks about them.
+    for options in (spec.example_hyperparameters, spec.other_hyperparameters):
+        hyperparameters = taken_options(options, subject.factory)
         case = example_case(params, SIZES_STEPS, hyperparameters)
         expect_trajectory(subject, case, every_step=False)
 

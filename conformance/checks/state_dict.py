@@ -12,11 +12,13 @@ import torch
 from ..case import Case
 from .check import Check
 from ..examples import example_case, example_param
-from ..expectations import expect_same_error, expect_trajectory
-from ..replay import Relay
+from ..expectations import expect_param_groups, expect_same_error, expect_trajectory
+from ..failures import MissingAPI
+from ..replay import Relay, deep_copy
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
+from ..surface import taken_options
 from ..target import Target, resolve
 from .param_groups import options_are
 
@@ -65,14 +67,27 @@ def _cross_load_from_reference(subject: Subject) -> None:
     expect_trajectory(subject, _case(subject.spec), start=reference, relay=relay)
 
 
+def _in_torch_format(state_dict: Any) -> dict[str, Any]:
+    """The state dict, unchanged, if it has torch's format; else the failure says how not."""
+    if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+        shape = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+        raise MissingAPI(
+            f"state_dict() returned {shape}, not torch's format: a dict holding 'state' "
+            "(param index -> its state) and 'param_groups'"
+        )
+    return deep_copy(state_dict)
+
+
 def _cross_load_to_reference(subject: Subject) -> None:
-    relay = Relay(_HANDOVER_AFTER, _reference(subject.spec))
+    relay = Relay(_HANDOVER_AFTER, _reference(subject.spec), _in_torch_format)
     expect_trajectory(subject, _case(subject.spec), relay=relay)
 
 
 def _restores_hyperparameters(subject: Subject) -> None:
     spec = subject.spec
-    relay = Relay(_HANDOVER_AFTER, subject.target, constructor=spec.other_hyperparameters)
+    # Options the implementation does not take are judged by the checks about them.
+    other = taken_options(spec.other_hyperparameters, subject.factory)
+    relay = Relay(_HANDOVER_AFTER, subject.target, constructor=other)
     inspect = options_are(spec, {0: spec.example_hyperparameters})
     expect_trajectory(subject, _case(spec), relay=relay, inspect=inspect)
 
@@ -95,6 +110,7 @@ def _load_into(
 
 
 def _load_state_dict_validation(subject: Subject) -> None:
+    expect_param_groups(subject.target)
     situations = {
         "loading a state dict of 2 param groups into an optimizer with 1": ([2, 1], [3]),
         "loading a state dict whose groups hold 2 and 1 params into groups of 1 and 2": (
