@@ -151,4 +151,5 @@ ADADELTA = OptimizerSpec(
     step_key="step",
     init_buffers=_zero_buffers,
     update=adadelta_update,
+    options_added_later=("foreach", "maximize", "capturable", "differentiable"),
 )

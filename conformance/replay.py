@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,8 @@ class Relay:
     ``target`` builds a fresh optimizer as the case built the first one (with ``constructor``
     keywords instead, if given), over fresh params holding the current values. It loads the
     running optimizer's ``state_dict()`` passed through ``transfer`` and takes the remaining
-    steps. ``transfer_code`` is the same hand-over as a statement, for snippets.
+    steps. ``transfer_code`` is the same hand-over as a statement, for snippets. With
+    ``dtypes``, the fresh params have those dtypes instead (loading casts the state to them).
     """
 
     after_step: int
@@ -53,6 +55,7 @@ class Relay:
     transfer: StateDictTransfer = deep_copy
     transfer_code: str = "state_dict = copy.deepcopy(optimizer.state_dict())"
     constructor: Mapping[str, Any] | None = None
+    dtypes: Sequence[torch.dtype] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,9 @@ def _apply_changes(optimizer: Optimizer, changes: Mapping[int, Mapping[str, Any]
 def _set_grads(case: Case, step: int, params: list[Tensor]) -> list[Tensor | None]:
     grads = []
     for param_case, param, values in zip(case.params, params, case.grads[step - 1], strict=True):
-        param.grad = None if values is None else build_param(param_case, param.device, values)
+        # A relay may have changed the param's dtype: the grad follows it.
+        fitted = dataclasses.replace(param_case, dtype=param.dtype)
+        param.grad = None if values is None else build_param(fitted, param.device, values)
         grads.append(param.grad)
     return grads
 
@@ -150,6 +155,11 @@ def _relay(
     relay: Relay, case: Case, device: torch.device, optimizer: Optimizer, params: list[Tensor]
 ) -> tuple[Optimizer, list[Tensor]]:
     state_dict = relay.transfer(optimizer.state_dict())
+    if relay.dtypes is not None:
+        params_cases = (
+            dataclasses.replace(p, dtype=d) for p, d in zip(case.params, relay.dtypes, strict=True)
+        )
+        case = dataclasses.replace(case, params=tuple(params_cases))
     successor, fresh = _build(case, relay.target.factory, device, relay.constructor)
     with torch.no_grad():
         for fresh_param, param in zip(fresh, params, strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -94,12 +95,18 @@ def render_case(case: Case, target: Target, device: str, relay: Relay | None = N
         if relay is not None and step == relay.after_step + 1:
             lines += [
                 relay.transfer_code,
-                "params = [p.detach().clone().requires_grad_() for p in params]",
+                "params = [p.detach().clone().requires_grad_() for p in params]"
+                if relay.dtypes is None
+                else f"dtypes = [{', '.join(str(d) for d in relay.dtypes)}]\n"
+                "params = [p.detach().to(d).requires_grad_() for p, d in zip(params, dtypes)]",
                 *_build(relay.target.expression, case, relay.constructor),
                 "optimizer.load_state_dict(state_dict)",
             ]
         lines += _changes(case, step)
+        relayed = relay is not None and relay.dtypes is not None and step > relay.after_step
         for i, (param, values) in enumerate(zip(case.params, case.grads[step - 1], strict=True)):
+            if relayed:
+                param = dataclasses.replace(param, dtype=relay.dtypes[i])
             grad = "None" if values is None else _make(param, values)
             lines.append(f"params[{i}].grad = {grad}")
         lines.append("optimizer.step()")

@@ -15,13 +15,19 @@ import torch
 from hypothesis.strategies import SearchStrategy
 from torch import Tensor
 
-__all__ = ["InvalidArguments", "MathScenario", "OptimizerSpec", "UpdateRule"]
+__all__ = ["InvalidArguments", "MathScenario", "OptimizerSpec", "UpdateRule", "torch_step_dtype"]
 
 # One step of the documented algorithm for one parameter, in float64 on real tensors:
 # (param, grad, buffers, hyperparameters) -> (new param, new buffers). Pure: inputs are not mutated.
 UpdateRule = Callable[
     [Tensor, Tensor, Mapping[str, Tensor], Mapping[str, Any]], tuple[Tensor, dict[str, Tensor]]
 ]
+
+
+def torch_step_dtype() -> torch.dtype:
+    """torch.optim's dtype for a new step counter: float64 while
+    ``torch.set_default_dtype(torch.float64)`` is in effect, float32 otherwise."""
+    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,10 @@ class OptimizerSpec:
         sparse_gradients: whether sparse grads are supported (if not, they must raise as the
             reference does).
         tensor_lr: whether ``lr`` may be a 1-element Tensor.
+        step_dtype: the dtype of a new step counter, at the time it is created (capturable
+            counters are float32 whatever it says).
+        options_added_later: options that older checkpoints lack; loading one fills them in
+            with their defaults.
     """
 
     name: str
@@ -94,6 +104,8 @@ class OptimizerSpec:
     update: UpdateRule
     sparse_gradients: bool = False
     tensor_lr: bool = True
+    step_dtype: Callable[[], torch.dtype] = torch_step_dtype
+    options_added_later: tuple[str, ...] = ()
 
     @property
     def state_keys(self) -> frozenset[str]:

@@ -14,13 +14,14 @@ from .check import Check
 from ..examples import example_case, example_param
 from ..expectations import expect_param_groups, expect_same_error, expect_trajectory
 from ..failures import MissingAPI
-from ..replay import Relay, deep_copy
+from ..replay import Relay, Stepped, deep_copy
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
-from ..surface import taken_options
+from ..surface import exposed_state, taken_options
 from ..target import Target, resolve
 from .param_groups import options_are
+from .state import state_is_laid_out
 
 __all__ = ["checks"]
 
@@ -90,6 +91,129 @@ def _restores_hyperparameters(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target, constructor=other)
     inspect = options_are(spec, {0: spec.example_hyperparameters})
     expect_trajectory(subject, _case(spec), relay=relay, inspect=inspect)
+
+
+def _deep_case(spec: OptimizerSpec, factory: Callable[..., Any]) -> Case:
+    """Three groups with options of their own, fp32, bf16 and fp64 params, one param never
+    stepped and one first stepped at step 2 (so state is created out of param order)."""
+    other = taken_options(spec.other_hyperparameters, factory)
+    first, second = [key for key in spec.defaults if key in other][:2]
+    params = [
+        example_param((2, 3), torch.float32, seed=1),
+        example_param((3,), torch.bfloat16, seed=2),
+        example_param((4,), torch.float32, seed=3),
+        example_param((), torch.float64, seed=4),
+        example_param((3,), torch.float32, seed=5),
+    ]
+    return example_case(
+        params,
+        steps=2 * _HANDOVER_AFTER,
+        constructor=taken_options(spec.example_hyperparameters, factory),
+        groups=[[0, 1], [2, 3], [4]],
+        group_options=[{}, {first: other[first]}, {second: other[second]}],
+        none_grads={1: [2, 3], 2: [2], 3: [2], 4: [2]},
+    )
+
+
+def _saved_state_by_position(stepped: Stepped) -> str | None:
+    state = exposed_state(stepped.optimizer)
+    if state is None:
+        return None
+    saved = stepped.optimizer.state_dict()["state"]
+    with_state = [i for i, param in enumerate(stepped.params) if state.get(param)]
+    if sorted(saved) != with_state:
+        return (
+            f"state_dict()['state'] has entries {sorted(saved)}, expected exactly one per "
+            f"param that has state, keyed by its position across param_groups: {with_state}"
+        )
+    for i in with_state:
+        for key, value in state[stepped.params[i]].items():
+            kept = saved[i].get(key)
+            same = torch.equal(kept, value) if isinstance(value, torch.Tensor) else kept == value
+            if not same:
+                return (
+                    f"state_dict()['state'][{i}][{key!r}] is not param {i}'s state[{key!r}]: "
+                    "entries are keyed by the param's position across param_groups"
+                )
+    return None
+
+
+def _all_of(*inspections: Callable[[Stepped], str | None]) -> Callable[[Stepped], str | None]:
+    def inspect(stepped: Stepped) -> str | None:
+        return next((p for i in inspections if (p := i(stepped)) is not None), None)
+
+    return inspect
+
+
+def _state_dict_depth(subject: Subject) -> None:
+    spec = subject.spec
+    case = _deep_case(spec, subject.factory)
+    other = taken_options(spec.other_hyperparameters, subject.factory)
+    relay = Relay(
+        _HANDOVER_AFTER, subject.target, _through_torch_save, _THROUGH_TORCH_SAVE, constructor=other
+    )
+    every_group = {
+        g: {**spec.defaults, **case.constructor, **group.options}
+        for g, group in enumerate(case.groups)
+    }
+    inspect = _all_of(
+        state_is_laid_out(spec, capturable=False),
+        _saved_state_by_position,
+        options_are(spec, every_group),
+    )
+    expect_trajectory(subject, case, relay=relay, inspect=inspect)
+
+
+def _state_dict_cross_dtype(subject: Subject) -> None:
+    spec = subject.spec
+    params = [
+        example_param((2, 3), torch.bfloat16, seed=1),
+        example_param((3,), torch.bfloat16, seed=2),
+        example_param((), torch.float32, seed=3),
+    ]
+    constructor = taken_options(spec.example_hyperparameters, subject.factory)
+    case = example_case(params, steps=2 * _HANDOVER_AFTER, constructor=constructor)
+    # Towards more precision: every value is exact in the new dtype, so the oracle still holds.
+    relay = Relay(
+        _HANDOVER_AFTER,
+        subject.target,
+        _through_torch_save,
+        _THROUGH_TORCH_SAVE,
+        dtypes=(torch.float32, torch.float64, torch.float64),
+    )
+    inspect = state_is_laid_out(spec, capturable=False)
+    expect_trajectory(subject, case, relay=relay, inspect=inspect)
+
+
+def _as_old_checkpoint(spec: OptimizerSpec) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def transfer(state_dict: dict[str, Any]) -> dict[str, Any]:
+        old = deep_copy(state_dict)
+        for state in old["state"].values():
+            if spec.step_key in state:
+                state[spec.step_key] = float(state[spec.step_key])
+        for group in old["param_groups"]:
+            for option in spec.options_added_later:
+                group.pop(option, None)
+        return old
+
+    return transfer
+
+
+def _old_checkpoints(subject: Subject) -> None:
+    spec = subject.spec
+    relay = Relay(
+        _HANDOVER_AFTER,
+        subject.target,
+        _as_old_checkpoint(spec),
+        "state_dict = copy.deepcopy(optimizer.state_dict())\n"
+        "for state in state_dict['state'].values():\n"
+        f"    state[{spec.step_key!r}] = float(state[{spec.step_key!r}])\n"
+        "for group in state_dict['param_groups']:\n"
+        f"    for option in {list(spec.options_added_later)!r}:\n"
+        "        group.pop(option, None)",
+    )
+    inspect = state_is_laid_out(spec, capturable=False)
+    expect_trajectory(subject, _case(spec), start=_reference(spec), relay=relay, inspect=inspect)
 
 
 def _load_into(
@@ -168,6 +292,29 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             f"the implementation's state_dict loads into {reference}, which continues the "
             "trajectory",
             _cross_load_to_reference,
+        ),
+        Check(
+            "state_dict_depth",
+            "through torch.save/torch.load, a state dict of several groups with options of "
+            "their own, fp32/bf16/fp64 params and a never-stepped param restores every group's "
+            "hyperparameters and continues the trajectory; state_dict()['state'] holds one "
+            "entry per param with state, keyed by its position across param_groups; after "
+            "loading, the state keeps its layout (step counter dtype and device, buffers in "
+            "the param's dtype)",
+            _state_dict_depth,
+        ),
+        Check(
+            "state_dict_cross_dtype",
+            "loading a state dict into params of another dtype casts the state to the param's "
+            "dtype (the step counter excepted) and continues the trajectory",
+            _state_dict_cross_dtype,
+        ),
+        Check(
+            "old_checkpoints",
+            f"a {reference} checkpoint of an older format (step counters as Python floats, "
+            "options added later missing from the groups) loads; the missing options take "
+            "their defaults, the step counters become tensors, and the trajectory continues",
+            _old_checkpoints,
         ),
         Check(
             "load_state_dict_validation",

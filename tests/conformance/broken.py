@@ -24,6 +24,7 @@ Complex params are stepped as real tensors of (real, imaginary) pairs.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import inspect
@@ -186,9 +187,11 @@ class ReferenceAdadelta(Optimizer):
 
     def _new_step(self, param: Tensor, group: dict[str, Any]) -> Any:
         # A CPU step costs no device sync to read; capturable (CUDA graph) steps must live on
-        # the param's device.
-        device = param.device if group["capturable"] else torch.device("cpu")
-        return torch.zeros((), dtype=torch.float32, device=device)
+        # the param's device, in float32. Others follow the default dtype if it is float64.
+        if group["capturable"]:
+            return torch.zeros((), dtype=torch.float32, device=param.device)
+        wide = torch.get_default_dtype() == torch.float64
+        return torch.zeros((), dtype=torch.float64 if wide else torch.float32)
 
     def _zeros_like(self, param: Tensor) -> Tensor:
         """A zero running average: the param's dtype, device, shape and memory format."""
@@ -778,6 +781,107 @@ class StateDictIgnoresHooks(BrokenAdadelta):
             groups.append(packed)
         state = {index[id(p)]: param_state for p, param_state in self.state.items()}
         return {"state": state, "param_groups": groups}
+
+
+class LoadRestoresFirstGroupOnly(BrokenAdadelta):
+    """load_state_dict restores the saved hyperparameters of the first group only; the other
+    groups keep those the optimizer was constructed with."""
+
+    expected_failing_check = "state_dict_depth"
+    expected_message = "after step 3, param 3 (shape (), torch.float64)"
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        current = [
+            {key: value for key, value in group.items() if key != "params"}
+            for group in self.param_groups
+        ]
+        super().load_state_dict(state_dict)
+        for group, options in zip(self.param_groups[1:], current[1:], strict=True):
+            group.update(options)
+
+
+class StateDictListsNeverSteppedParams(BrokenAdadelta):
+    """state_dict()["state"] has an empty entry for every param never stepped."""
+
+    expected_failing_check = "state_dict_depth"
+    expected_message = "state_dict()['state'] has entries [0, 1, 2, 3, 4], expected exactly one"
+
+    def state_dict(self) -> dict[str, Any]:
+        saved = super().state_dict()
+        positions = [i for group in saved["param_groups"] for i in group["params"]]
+        return {**saved, "state": {i: saved["state"].get(i, {}) for i in positions}}
+
+
+class StateNumberedByCreationOrder(BrokenAdadelta):
+    """state_dict() numbers the per-param state by the order the state was created in, not by
+    the param's position across param_groups."""
+
+    expected_failing_check = "state_dict_depth"
+    expected_message = "state_dict()['state'] has entries [0, 1, 2], expected exactly one"
+
+    def state_dict(self) -> dict[str, Any]:
+        saved = super().state_dict()
+        params = [p for group in self.param_groups for p in group["params"]]
+        position = {id(p): i for i, p in enumerate(params)}
+        created = [position[id(p)] for p, state in self.state.items() if state]
+        return {**saved, "state": {k: saved["state"][i] for k, i in enumerate(created)}}
+
+
+class LoadMakesStepFloat64(BrokenAdadelta):
+    """load_state_dict turns every step counter into a float64 tensor."""
+
+    expected_failing_check = "state_dict_depth"
+    expected_message = "state['step'] is a 0-d torch.float64 tensor on cpu, expected a 0-d torch.float32"
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        for state in self.state.values():
+            state["step"] = state["step"].to(torch.float64)
+
+
+class LoadKeepsSavedDtype(BrokenAdadelta):
+    """load_state_dict leaves the loaded buffers in the dtype they were saved in, instead of
+    casting them to the param's dtype."""
+
+    expected_failing_check = "state_dict_cross_dtype"
+    expected_message = "state['square_avg'] is torch.bfloat16 on cpu"
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        params = [p for group in self.param_groups for p in group["params"]]
+        for i, saved in state_dict["state"].items():
+            for key in ("square_avg", "acc_delta"):
+                self.state[params[i]][key] = self.state[params[i]][key].to(saved[key].dtype)
+
+
+class OldCheckpointStepLeftFloat(BrokenAdadelta):
+    """Loads a checkpoint whose step counters are Python floats (older torch) without turning
+    them into tensors."""
+
+    expected_failing_check = "old_checkpoints"
+    expected_message = "state['step'] is a float, expected a tensor"
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        Optimizer.__setstate__(self, state)
+        for group in self.param_groups:
+            for option, default in self._FLAG_DEFAULTS.items():
+                group.setdefault(option, default)
+
+
+class OldCheckpointFlagsMissing(BrokenAdadelta):
+    """Loads a checkpoint that lacks the options added later (older torch) without filling
+    them in with their defaults, so the next step cannot read them."""
+
+    expected_failing_check = "old_checkpoints"
+    expected_message = "raised KeyError: 'capturable'"
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        saved = copy.deepcopy(self._FLAG_DEFAULTS)
+        self._FLAG_DEFAULTS = {}
+        try:
+            super().__setstate__(state)
+        finally:
+            self._FLAG_DEFAULTS = saved
 
 
 # Param groups, zero_grad, constructor -----------------------------------------------------
