@@ -35,7 +35,12 @@ from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
-from torch.optim.optimizer import Optimizer, ParamsT
+from torch.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    _global_optimizer_post_hooks,
+    _global_optimizer_pre_hooks,
+)
 
 __all__ = ["BrokenAdadelta", "Hyperparameters", "ReferenceAdadelta"]
 
@@ -614,6 +619,96 @@ class StepBypassesHooks(BrokenAdadelta):
         return inspect.unwrap(ReferenceAdadelta.step)(self, closure)
 
     step.hooked = True  # type: ignore[attr-defined]
+
+
+class GradsReadBeforePreHooks(BrokenAdadelta):
+    """Takes its copy of the grads before running the step pre hooks, so what a hook does to
+    the grads (clipping, rescaling) never reaches the step."""
+
+    expected_failing_check = "step_hooks_act"
+    expected_message = "a step pre hook halved the grads and set lr, yet the step did not follow"
+
+    def step(self, closure: Closure | None = None) -> Any:
+        params = [p for group in self.param_groups for p in group["params"]]
+        grads = [(p, p.grad.clone()) for p in params if p.grad is not None]
+        for hook in self._optimizer_step_pre_hooks.values():
+            hook(self, (self,), {"closure": closure})
+        for param, grad in grads:
+            param.grad = grad
+        return inspect.unwrap(ReferenceAdadelta.step)(self, closure)
+
+    step.hooked = True  # type: ignore[attr-defined]
+
+
+class PreHookResultIgnored(BrokenAdadelta):
+    """Runs the step pre hooks itself but ignores the (args, kwargs) they return."""
+
+    expected_failing_check = "step_hooks_act"
+    expected_message = "yet step() called it 0 times and returned None"
+
+    def step(self, closure: Closure | None = None) -> Any:
+        for hook in self._optimizer_step_pre_hooks.values():
+            hook(self, (self,), {"closure": closure})
+        loss = inspect.unwrap(ReferenceAdadelta.step)(self, closure)
+        for hook in self._optimizer_step_post_hooks.values():
+            hook(self, (self,), {"closure": closure})
+        return loss
+
+    step.hooked = True  # type: ignore[attr-defined]
+
+
+class GlobalHooksAfterOwn(BrokenAdadelta):
+    """Runs its own step pre hooks before the global ones, and the global post hooks before
+    its own."""
+
+    expected_failing_check = "step_hooks_act"
+    expected_message = (
+        "step() called hooks ['pre hook', 'global pre hook', 'global post hook', 'post hook']"
+    )
+
+    def step(self, closure: Closure | None = None) -> Any:
+        arguments: tuple[tuple[Any, ...], dict[str, Any]] = ((self,), {"closure": closure})
+        pre = (*self._optimizer_step_pre_hooks.values(), *_global_optimizer_pre_hooks.values())
+        for hook in pre:
+            arguments = hook(self, *arguments) or arguments
+        loss = inspect.unwrap(ReferenceAdadelta.step)(*arguments[0], **arguments[1])
+        post = (*_global_optimizer_post_hooks.values(), *self._optimizer_step_post_hooks.values())
+        for hook in post:
+            hook(self, *arguments)
+        return loss
+
+    step.hooked = True  # type: ignore[attr-defined]
+
+
+class LoadPreHookResultIgnored(BrokenAdadelta):
+    """Runs the load_state_dict pre hooks but loads the dict it was given, not the one a hook
+    returned."""
+
+    expected_failing_check = "state_dict_hooks_act"
+    expected_message = "the returned dict is the one loaded"
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        hooks = dict(self._optimizer_load_state_dict_pre_hooks)
+        for hook in hooks.values():
+            hook(self, state_dict)
+        self._optimizer_load_state_dict_pre_hooks.clear()
+        try:
+            super().load_state_dict(state_dict)
+        finally:
+            self._optimizer_load_state_dict_pre_hooks.update(hooks)
+
+
+class PrependIgnored(BrokenAdadelta):
+    """Accepts prepend=True when registering state dict pre hooks but appends the hook."""
+
+    expected_failing_check = "state_dict_hooks_act"
+    expected_message = "(prepend=True puts a hook first)"
+
+    def register_state_dict_pre_hook(self, hook: Any, prepend: bool = False) -> Any:
+        return super().register_state_dict_pre_hook(hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Any, prepend: bool = False) -> Any:
+        return super().register_load_state_dict_pre_hook(hook)
 
 
 # State layout -----------------------------------------------------------------------------

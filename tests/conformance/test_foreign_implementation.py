@@ -32,6 +32,8 @@ MISSING = {
     "constructor_defaults": "has no 'param_groups'",
     "step_hooks": "has no 'register_step_pre_hook'",
     "state_dict_hooks": "has no 'register_state_dict_pre_hook'",
+    "step_hooks_act": "has no 'register_step_pre_hook'",
+    "state_dict_hooks_act": "has no 'register_state_dict_pre_hook'",
 }
 # Loading torch's state dict is not a missing attribute: the implementation's own
 # load_state_dict raises on it, and the failure says so.
