@@ -104,6 +104,8 @@ ADADELTA = OptimizerSpec(
         _invalid("negative weight_decay", weight_decay=-0.1),
         InvalidArguments("multi-element Tensor lr", lambda: {"lr": torch.tensor([0.1, 0.2])}),
         InvalidArguments("negative Tensor lr", lambda: {"lr": torch.tensor(-0.1)}),
+        _invalid("NaN lr", lr=float("nan")),
+        _invalid("NaN rho", rho=float("nan")),
     ),
     boundary_arguments=(
         {"rho": 0.0},
@@ -152,4 +154,5 @@ ADADELTA = OptimizerSpec(
     init_buffers=_zero_buffers,
     update=adadelta_update,
     options_added_later=("foreach", "maximize", "capturable", "differentiable"),
+    capabilities=frozenset({"foreach", "capturable", "differentiable"}),
 )

@@ -85,6 +85,8 @@ class OptimizerSpec:
             counters are float32 whatever it says).
         options_added_later: options that older checkpoints lack; loading one fills them in
             with their defaults.
+        capabilities: which of torch's implementation flags the reference takes:
+            ``"foreach"``, ``"capturable"``, ``"differentiable"``, ``"fused"``.
     """
 
     name: str
@@ -106,6 +108,7 @@ class OptimizerSpec:
     tensor_lr: bool = True
     step_dtype: Callable[[], torch.dtype] = torch_step_dtype
     options_added_later: tuple[str, ...] = ()
+    capabilities: frozenset[str] = frozenset()
 
     @property
     def state_keys(self) -> frozenset[str]:

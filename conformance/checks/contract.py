@@ -172,6 +172,10 @@ grads = [torch.ones(2, 3, device=DEVICE), torch.ones(2, 3, device=DEVICE)]
 params[0].grad, params[1].grad = grads
 optimizer.zero_grad(set_to_none=False)
 print([p.grad for p in params], [p.grad is g for p, g in zip(params, grads)])
+weight = torch.ones(2, 3, device=DEVICE, requires_grad=True)
+params[0].grad = weight * 2
+optimizer.zero_grad(set_to_none=False)
+print(params[0].grad.grad_fn)  # expected: None
 """,
     )
     params = [torch.zeros(2, 3, device=subject.device, requires_grad=True) for _ in range(3)]
@@ -199,6 +203,15 @@ print([p.grad for p in params], [p.grad is g for p, g in zip(params, grads)])
     expect(
         params[2].grad is None,
         f"zero_grad(set_to_none=False) created a .grad for a param that had none: {params[2].grad}",
+        snippet,
+    )
+    weight = torch.ones(2, 3, device=subject.device, requires_grad=True)
+    params[0].grad = weight * 2  # a grad with a grad_fn, as backward(create_graph=True) leaves
+    optimizer.zero_grad(set_to_none=False)
+    expect(
+        params[0].grad.grad_fn is None and not params[0].grad.requires_grad,
+        "zero_grad(set_to_none=False) left a grad that had a grad_fn attached to the graph "
+        f"(grad_fn {params[0].grad.grad_fn}): such a grad is detached, then zeroed",
         snippet,
     )
 
@@ -263,7 +276,7 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "zero_grad",
             "zero_grad() sets every .grad to None; zero_grad(set_to_none=False) zeroes them in "
-            "place and leaves None grads None",
+            "place (detaching a grad that has a grad_fn first) and leaves None grads None",
             _zero_grad,
         ),
         Check(

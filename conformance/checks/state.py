@@ -55,7 +55,9 @@ def counters_are_tensors(spec: OptimizerSpec, capturable: bool) -> Callable[[Ste
 
 def _capturable_variants(subject: Subject) -> list[Mapping[str, Any]]:
     # capturable=True needs an accelerator: torch rejects it for CPU params.
-    return [{}] if subject.device.type == "cpu" else [{}, {"capturable": True}]
+    if subject.device.type == "cpu" or "capturable" not in subject.spec.capabilities:
+        return [{}]
+    return [{}, {"capturable": True}]
 
 
 def _step_counter(subject: Subject) -> None:

@@ -3,7 +3,9 @@ reference, validation, restored hyperparameters."""
 
 from __future__ import annotations
 
+import copy
 import io
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -12,9 +14,9 @@ import torch
 from ..case import Case
 from .check import Check
 from ..examples import example_case, example_param
-from ..expectations import expect_param_groups, expect_same_error, expect_trajectory
+from ..expectations import expect, expect_param_groups, expect_same_error, expect_trajectory
 from ..failures import MissingAPI
-from ..replay import Relay, Stepped, deep_copy
+from ..replay import Relay, Stepped, build_param, deep_copy
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
@@ -216,6 +218,65 @@ def _old_checkpoints(subject: Subject) -> None:
     expect_trajectory(subject, _case(spec), start=_reference(spec), relay=relay, inspect=inspect)
 
 
+def _through_pickle(value: Any) -> Any:
+    return pickle.loads(pickle.dumps(value))
+
+
+def _copies_continue(subject: Subject) -> None:
+    spec = subject.spec
+    constructor = taken_options(spec.example_hyperparameters, subject.factory)
+    case = example_case(
+        [example_param((2, 3), seed=1), example_param((3,), seed=2)], steps=4, constructor=constructor
+    )
+    params = [build_param(p, subject.device).requires_grad_() for p in case.params]
+    optimizer = subject.factory(params, **constructor)
+    snippet = render_script(
+        subject.target,
+        str(subject.device),
+        f"""
+import copy, pickle
+params = [torch.randn(2, 3, device=DEVICE, requires_grad=True), torch.randn(3, device=DEVICE, requires_grad=True)]
+optimizer = Optimizer(params, **{constructor!r})
+def step(optimizer, params):
+    for p in params:
+        p.grad = torch.ones_like(p)
+    optimizer.step()
+step(optimizer, params); step(optimizer, params)
+copied, copied_params = copy.deepcopy((optimizer, params))
+pickled, pickled_params = pickle.loads(pickle.dumps((optimizer, params)))
+for run in ((optimizer, params), (copied, copied_params), (pickled, pickled_params)):
+    step(*run); step(*run)
+print(params, copied_params, pickled_params)  # expected: identical
+""",
+    )
+
+    def step(stepped: Any, tensors: list[torch.Tensor], t: int) -> None:
+        for param, param_case, values in zip(tensors, case.params, case.grads[t], strict=True):
+            param.grad = build_param(param_case, subject.device, values)
+        stepped.step()
+
+    for t in range(2):
+        step(optimizer, params, t)
+    # Copying the optimizer and its params together keeps the copy's params those it steps.
+    copies = {
+        "copy.deepcopy": copy.deepcopy((optimizer, params)),
+        "pickle.dumps / pickle.loads": _through_pickle((optimizer, params)),
+    }
+    for t in range(2, 4):
+        step(optimizer, params, t)
+        for copied, copied_params in copies.values():
+            step(copied, copied_params, t)
+    for how, (copied, copied_params) in copies.items():
+        for i, (param, twin) in enumerate(zip(params, copied_params, strict=True)):
+            expect(
+                torch.equal(param.detach().cpu(), twin.detach().cpu()),
+                f"an optimizer copied through {how} after 2 steps, then stepped twice more like "
+                f"the original, left param {i} at {twin.detach()}; the original at "
+                f"{param.detach()}: a copy continues identically",
+                snippet,
+            )
+
+
 def _load_into(
     factory: Callable[..., torch.optim.Optimizer], saved: list[int], loading: list[int], device: torch.device
 ) -> None:
@@ -315,6 +376,12 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             "options added later missing from the groups) loads; the missing options take "
             "their defaults, the step counters become tensors, and the trajectory continues",
             _old_checkpoints,
+        ),
+        Check(
+            "copy_and_pickle",
+            "a stepped optimizer copied with copy.deepcopy or through pickle (with its params) "
+            "continues exactly as the original does",
+            _copies_continue,
         ),
         Check(
             "load_state_dict_validation",

@@ -24,6 +24,7 @@ Complex params are stepped as real tensors of (real, imaginary) pairs.
 
 from __future__ import annotations
 
+import collections
 import copy
 import dataclasses
 import functools
@@ -232,11 +233,12 @@ class ReferenceAdadelta(Optimizer):
         average.mul_(rho).addcmul_(value, value, value=1 - rho)
 
     def _delta(self, grad: Tensor, square_avg: Tensor, acc_delta: Tensor, eps: float) -> Tensor:
-        """Δx = RMS(acc_delta) / RMS(square_avg) · g."""
-        return self._rms(acc_delta, eps).div_(self._rms(square_avg, eps)).mul_(grad)
+        """Δx = RMS(acc_delta) / RMS(square_avg) · g, out of place so that autograd can
+        differentiate through it (differentiable=True)."""
+        return self._rms(acc_delta, eps) / self._rms(square_avg, eps) * grad
 
     def _rms(self, average: Tensor, eps: float) -> Tensor:
-        return average.add(eps).sqrt_()
+        return average.add(eps).sqrt()
 
     def _apply(self, param: Tensor, delta: Tensor, lr: float | Tensor) -> None:
         """θ <- θ - γ Δx, in place."""
@@ -1032,6 +1034,112 @@ class RhoDefaultFromKeras(BrokenAdadelta):
         self, params: ParamsT, lr: float | Tensor = 1.0, rho: float = 0.95, *args: Any, **options: Any
     ) -> None:
         super().__init__(params, lr, rho, *args, **options)
+
+
+class ZeroGradKeepsGradFn(BrokenAdadelta):
+    """zero_grad(set_to_none=False) zeroes grads in place without detaching them first, so a
+    grad computed with create_graph=True stays attached to its graph."""
+
+    expected_failing_check = "zero_grad"
+    expected_message = "left a grad that had a grad_fn attached to the graph"
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    param.grad.zero_()
+
+
+class NanLrAccepted(BrokenAdadelta):
+    """Validates with ``value < lowest`` rather than ``not lowest <= value``, so NaN passes."""
+
+    expected_failing_check = "constructor_validation"
+    expected_message = (
+        "NaN lr {'lr': nan}: expected ValueError('Invalid learning rate: nan'), nothing raised"
+    )
+
+    @classmethod
+    def _validate(cls, **values: Any) -> None:
+        for name, (label, lowest, highest) in cls._VALID_RANGES.items():
+            if values[name] < lowest or values[name] > highest:
+                raise ValueError(f"Invalid {label}: {values[name]}")
+
+
+class DuplicateParamsMergedSilently(BrokenAdadelta):
+    """Drops a param given twice in the constructor's list instead of warning as torch does."""
+
+    expected_failing_check = "optimizer_constructor_errors"
+    expected_message = "constructed over a group holding one param twice, it warned []"
+
+    def __init__(self, params: ParamsT, *args: Any, **options: Any) -> None:
+        params = list(params)
+        if all(isinstance(p, Tensor) for p in params):
+            params = list({id(p): p for p in params}.values())
+        super().__init__(params, *args, **options)
+
+
+class FlagsMissingFromAddedGroups(BrokenAdadelta):
+    """Fills a group added with add_param_group with the hyperparameters only, not the flags
+    (foreach, capturable, differentiable)."""
+
+    expected_failing_check = "group_options"
+    expected_message = "param_groups[2] lacks ['capturable', 'differentiable', 'foreach']"
+
+    def __init__(self, params: ParamsT, *args: Any, **options: Any) -> None:
+        super().__init__(params, *args, **options)
+        self._constructed = True
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        if not getattr(self, "_constructed", False):
+            super().add_param_group(param_group)
+            return
+        flags = ("foreach", "capturable", "differentiable")
+        defaults, self.defaults = self.defaults, {
+            k: v for k, v in self.defaults.items() if k not in flags
+        }
+        try:
+            super().add_param_group(param_group)
+        finally:
+            self.defaults = defaults
+
+
+class FusedAccepted(BrokenAdadelta):
+    """Takes a ``fused`` option and ignores it, although it has no fused implementation."""
+
+    expected_failing_check = "fused_rejected"
+    expected_message = "fused=True was accepted"
+
+    def __init__(
+        self, params: ParamsT, *args: Any, fused: bool | None = None, **options: Any
+    ) -> None:
+        super().__init__(params, *args, **options)
+
+
+class StepDetachesGrad(BrokenAdadelta):
+    """Reads ``p.grad.detach()`` (like the old ``p.grad.data``), so with differentiable=True no
+    gradient flows back to the grad."""
+
+    expected_failing_check = "differentiable"
+    expected_message = "torch.autograd.gradcheck raised GradcheckError"
+
+    def _grad(self, param: Tensor) -> Tensor | None:
+        grad = super()._grad(param)
+        return None if grad is None else grad.detach()
+
+
+class PickleDropsState(BrokenAdadelta):
+    """Leaves the per-param state out of what it pickles (to keep pickles small), so a copy
+    starts its state afresh."""
+
+    expected_failing_check = "copy_and_pickle"
+    expected_message = "an optimizer copied through copy.deepcopy after 2 steps"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**super().__getstate__(), "state": collections.defaultdict(dict)}
 
 
 class RhoAboveOneAccepted(BrokenAdadelta):

@@ -10,6 +10,7 @@ each missing part of torch's API only in the checks about that part, with one li
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -28,6 +29,17 @@ class FunctionalOptimizer:
         self.params = list(params)
         if not all(isinstance(p, Tensor) for p in self.params):
             raise TypeError(f"{type(self).__name__} takes an iterable of tensors")
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        if not all(p.is_leaf for p in self.params):
+            raise ValueError("can't optimize a non-leaf Tensor")
+        if len(set(self.params)) != len(self.params):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; "
+                "in future, this will cause an error; "
+                "see github.com/pytorch/pytorch/issues/40967 for more information",
+                stacklevel=2,
+            )
         self.state_groups: list[State | None] = [None] * len(self.params)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -37,7 +49,7 @@ class FunctionalOptimizer:
             if set_to_none:
                 param.grad = None
             else:
-                param.grad.zero_()
+                param.grad.detach_().zero_()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         loss = None

@@ -66,4 +66,5 @@ PLAIN_SGD = OptimizerSpec(
     init_buffers=lambda param: {},
     update=sgd_update,
     sparse_gradients=True,
+    capabilities=frozenset({"foreach", "differentiable", "fused"}),
 )

@@ -33,6 +33,8 @@ MISSING = {
     "step_hooks": "has no 'register_step_pre_hook'",
     "state_dict_hooks": "has no 'register_state_dict_pre_hook'",
     "step_hooks_act": "has no 'register_step_pre_hook'",
+    "group_options": "does not take param groups",
+    "differentiable": "does not take the option 'differentiable'",
     "state_dict_hooks_act": "has no 'register_state_dict_pre_hook'",
 }
 # Loading torch's state dict is not a missing attribute: the implementation's own

@@ -31,8 +31,9 @@ def test_torch_sgd_passes_every_check_of_a_plain_sgd_spec() -> None:
     assert report.passed, report.render()
     assert report.spec == "SGD" and report.reference == "torch.optim.SGD"
     skipped = {r.name for r in report.results if r.outcome is Outcome.SKIPPED}
-    # SGD takes sparse grads and keeps no step counter; only CUDA may skip the rest.
-    assert skipped == {"sparse_grad_error", "step_counter"} | EXPECTED_SKIPS
+    # SGD takes sparse grads and fused=True and keeps no step counter; only CUDA may skip
+    # the rest.
+    assert skipped == {"sparse_grad_error", "step_counter", "fused_rejected"} | EXPECTED_SKIPS
 
 
 def test_plain_sgd_spec_flags_an_sgd_that_ignores_maximize() -> None:
