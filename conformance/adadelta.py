@@ -42,7 +42,11 @@ complex params are updated as torch.view_as_real (real and imaginary parts indep
 
 
 def adadelta_update(
-    param: Tensor, grad: Tensor, buffers: Mapping[str, Tensor], hyperparameters: Mapping[str, Any]
+    param: Tensor,
+    grad: Tensor,
+    buffers: Mapping[str, Tensor],
+    hyperparameters: Mapping[str, Any],
+    step: int,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """One documented Adadelta step for one real float64 param; returns (θ_t, {v_t, u_t})."""
     lr, rho, eps = hyperparameters["lr"], hyperparameters["rho"], hyperparameters["eps"]
@@ -56,7 +60,7 @@ def adadelta_update(
     return param - lr * delta, {"square_avg": square_avg, "acc_delta": acc_delta}
 
 
-def _zero_buffers(param: Tensor) -> dict[str, Tensor]:
+def _zero_buffers(param: Tensor, hyperparameters: Mapping[str, Any]) -> dict[str, Tensor]:
     return {"square_avg": torch.zeros_like(param), "acc_delta": torch.zeros_like(param)}
 
 

@@ -71,10 +71,13 @@ def _step_counter(subject: Subject) -> None:
         expect_trajectory(subject, case, inspect=counters_are_tensors(spec, capturable))
 
 
-def _layout_problem(spec: OptimizerSpec, param: Tensor, state: Mapping[str, Any]) -> str | None:
-    if set(state) != spec.state_keys:
-        return f"state keys are {sorted(state)}, expected exactly {sorted(spec.state_keys)}"
-    for key in spec.buffers:
+def _layout_problem(
+    spec: OptimizerSpec, param: Tensor, state: Mapping[str, Any], group: Mapping[str, Any]
+) -> str | None:
+    expected_keys = spec.state_keys_for({**spec.defaults, **group})
+    if set(state) != expected_keys:
+        return f"state keys are {sorted(state)}, expected exactly {sorted(expected_keys)}"
+    for key in (k for k in spec.buffers if k in expected_keys):
         buffer = state[key]
         if not isinstance(buffer, Tensor):
             return f"state[{key!r}] is a {type(buffer).__name__}, expected a tensor"
@@ -101,7 +104,10 @@ def state_is_laid_out(spec: OptimizerSpec, capturable: bool) -> Callable[[Steppe
             state = stepped.optimizer.state.get(param)
             if not state:  # never stepped: the oracle comparison says whether it should have been
                 continue
-            problem = _layout_problem(spec, param, state)
+            group = next(
+                g for g in stepped.optimizer.param_groups if any(p is param for p in g["params"])
+            )
+            problem = _layout_problem(spec, param, state, group)
             if problem is not None:
                 return f"param {i} (shape {tuple(param.shape)}, {param.dtype}): {problem}"
         return counters(stepped) if spec.step_key is not None else None
