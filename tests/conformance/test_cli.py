@@ -116,6 +116,7 @@ def test_k_expression_selects_checks_by_name(capsys: pytest.CaptureFixture[str])
     assert out.split() == [
         "state_dict_roundtrip",
         "state_dict_serialization",
+        "state_dict_depth",
         "load_state_dict_validation",
         "load_state_dict_restores_hyperparameters",
     ]
