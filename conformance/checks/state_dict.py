@@ -14,8 +14,14 @@ import torch
 from ..case import Case
 from .check import Check
 from ..examples import example_case, example_param
-from ..expectations import expect, expect_param_groups, expect_same_error, expect_trajectory
-from ..failures import MissingAPI
+from ..expectations import (
+    expect,
+    expect_param_groups,
+    expect_same_error,
+    expect_trajectory,
+    raised,
+)
+from ..failures import CheckSkipped, MissingAPI
 from ..replay import Relay, Stepped, build_param, deep_copy
 from ..snippet import render_script
 from ..spec import OptimizerSpec
@@ -277,6 +283,78 @@ print(params, copied_params, pickled_params)  # expected: identical
             )
 
 
+def _named_optimizer(factory: Callable[..., Any], device: torch.device, named: bool) -> Any:
+    params = [
+        torch.zeros(2, 3, device=device, requires_grad=True),
+        torch.zeros(3, device=device, requires_grad=True),
+    ]
+    optimizer = factory(list(zip(_NAMES, params, strict=True)) if named else params)
+    for param in params:
+        param.grad = torch.ones_like(param)
+    optimizer.step()
+    return optimizer
+
+
+_NAMES = ("layer.weight", "layer.bias")
+
+
+def _named_parameters(subject: Subject) -> None:
+    reference = _named_optimizer(subject.spec.reference, subject.device, named=True)
+    if "param_names" not in reference.param_groups[0]:
+        raise CheckSkipped(f"this {subject.spec.reference_name} keeps no param names (torch < 2.6)")
+    names = list(_NAMES)
+    snippet = render_script(
+        subject.target,
+        str(subject.device),
+        f"""
+def stepped(named):
+    params = [torch.zeros(2, 3, device=DEVICE, requires_grad=True), torch.zeros(3, device=DEVICE, requires_grad=True)]
+    optimizer = Optimizer(list(zip({names!r}, params)) if named else params)
+    for param in params:
+        param.grad = torch.ones_like(param)
+    optimizer.step()
+    return optimizer
+print(stepped(True).state_dict()["param_groups"])  # expected: 'param_names': {names!r}
+unnamed = stepped(False)
+unnamed.load_state_dict(stepped(True).state_dict())
+print(unnamed.param_groups[0].get("param_names"))  # expected: {names!r}
+named = stepped(True)
+named.load_state_dict(stepped(False).state_dict())
+print(named.param_groups[0].get("param_names"))  # expected: {names!r}
+""",
+    )
+    try:
+        named = _named_optimizer(subject.factory, subject.device, named=True)
+    except Exception as error:
+        raise MissingAPI(
+            f"{subject.target.name} does not take (name, param) pairs, which this rule is about "
+            f"(building over them {raised(error)})"
+        ) from error
+    saved = named.state_dict()["param_groups"][0].get("param_names")
+    expect(
+        saved == names,
+        f"built over named params {names}, state_dict()['param_groups'][0]['param_names'] is "
+        f"{saved!r}, expected {names}",
+        snippet,
+    )
+    situations = {
+        "a state dict with param names loaded into an optimizer without": (False, True),
+        "a state dict without param names loaded into an optimizer with them": (True, False),
+    }
+    for situation, (loading_named, saved_named) in situations.items():
+        loading = _named_optimizer(subject.factory, subject.device, named=loading_named)
+        loading.load_state_dict(
+            _named_optimizer(subject.factory, subject.device, named=saved_named).state_dict()
+        )
+        kept = loading.param_groups[0].get("param_names")
+        expect(
+            kept == names,
+            f"after {situation}, param_groups[0]['param_names'] is {kept!r}, expected {names} "
+            "(loaded names are kept; without loaded names the optimizer's own stay)",
+            snippet,
+        )
+
+
 def _load_into(
     factory: Callable[..., torch.optim.Optimizer], saved: list[int], loading: list[int], device: torch.device
 ) -> None:
@@ -382,6 +460,14 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             "a stepped optimizer copied with copy.deepcopy or through pickle (with its params) "
             "continues exactly as the original does",
             _copies_continue,
+        ),
+        Check(
+            "named_parameters",
+            "an optimizer built over (name, param) pairs keeps their names in param_groups and "
+            "state_dict()['param_groups'] ('param_names', torch >= 2.6); loading a state dict "
+            "with names into an optimizer without keeps the loaded names, and loading one "
+            "without names keeps the optimizer's",
+            _named_parameters,
         ),
         Check(
             "load_state_dict_validation",

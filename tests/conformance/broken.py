@@ -831,6 +831,21 @@ class StateDictRenamesKeys(BrokenAdadelta):
         super().load_state_dict(self._renamed(state_dict, loaded_names))
 
 
+class StateDictDropsParamNames(BrokenAdadelta):
+    """Leaves the param names out of the saved groups, so a checkpoint forgets them."""
+
+    expected_failing_check = "named_parameters"
+    expected_message = "state_dict()['param_groups'][0]['param_names'] is None"
+
+    def state_dict(self) -> dict[str, Any]:
+        saved = super().state_dict()
+        groups = [
+            {key: value for key, value in group.items() if key != "param_names"}
+            for group in saved["param_groups"]
+        ]
+        return {**saved, "param_groups": groups}
+
+
 class LoadStateDictSwallowsMismatch(BrokenAdadelta):
     """Turns load_state_dict's errors for mismatched groups into a warning and loads
     nothing."""

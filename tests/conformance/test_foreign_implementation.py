@@ -34,6 +34,7 @@ MISSING = {
     "state_dict_hooks": "has no 'register_state_dict_pre_hook'",
     "step_hooks_act": "has no 'register_step_pre_hook'",
     "group_options": "does not take param groups",
+    "named_parameters": "does not take (name, param) pairs",
     "differentiable": "does not take the option 'differentiable'",
     "state_dict_hooks_act": "has no 'register_state_dict_pre_hook'",
 }
