@@ -48,10 +48,12 @@ Values = tuple[Any, ...] | SeededValues
 
 @dataclass(frozen=True)
 class TensorLR:
-    """A 1-element float32 Tensor ``lr`` of the given shape (``()`` or ``(1,)``)."""
+    """A 1-element float32 Tensor ``lr`` of the given shape (``()`` or ``(1,)``), on the CPU
+    or, with ``on_params_device``, on the run's device."""
 
     value: float
     shape: tuple[int, ...] = ()
+    on_params_device: bool = False
 
 
 @dataclass(frozen=True)

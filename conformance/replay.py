@@ -100,15 +100,16 @@ def build_param(param: ParamCase, device: torch.device, values: Any = None) -> T
     return tensor.copy_(logical)
 
 
-def _option(value: Any) -> Any:
+def _option(value: Any, device: torch.device) -> Any:
     if isinstance(value, TensorLR):
-        return torch.tensor(value.value).reshape(value.shape)
+        where = device if value.on_params_device else torch.device("cpu")
+        return torch.tensor(value.value, device=where).reshape(value.shape)
     return value
 
 
-def _group(case: Case, index: int, params: list[Tensor]) -> dict[str, Any]:
+def _group(case: Case, index: int, params: list[Tensor], device: torch.device) -> dict[str, Any]:
     group = case.groups[index]
-    options = {k: _option(v) for k, v in group.options.items()}
+    options = {k: _option(v, device) for k, v in group.options.items()}
     return {"params": [params[i] for i in group.params], **options}
 
 
@@ -118,14 +119,18 @@ def _build(
     params = [build_param(p, device).requires_grad_() for p in case.params]
     given = len(case.groups) - case.added_groups
     keywords = case.constructor if constructor is None else constructor
-    groups = params if case.plain_params else [_group(case, g, params) for g in range(given)]
-    optimizer = factory(groups, **{k: _option(v) for k, v in keywords.items()})
+    groups = (
+        params if case.plain_params else [_group(case, g, params, device) for g in range(given)]
+    )
+    optimizer = factory(groups, **{k: _option(v, device) for k, v in keywords.items()})
     for g in range(given, len(case.groups)):
-        optimizer.add_param_group(_group(case, g, params))
+        optimizer.add_param_group(_group(case, g, params, device))
     return optimizer, params
 
 
-def _apply_changes(optimizer: Optimizer, changes: Mapping[int, Mapping[str, Any]]) -> None:
+def _apply_changes(
+    optimizer: Optimizer, changes: Mapping[int, Mapping[str, Any]], device: torch.device
+) -> None:
     for group, options in changes.items():
         for key, value in options.items():
             if isinstance(value, FillLR):
@@ -138,7 +143,7 @@ def _apply_changes(optimizer: Optimizer, changes: Mapping[int, Mapping[str, Any]
                     )
                 current.fill_(value.value)
             else:
-                optimizer.param_groups[group][key] = _option(value)
+                optimizer.param_groups[group][key] = _option(value, device)
 
 
 def _set_grads(case: Case, step: int, params: list[Tensor]) -> list[Tensor | None]:
@@ -176,7 +181,7 @@ def stepping(
     for step in range(1, case.steps + 1):
         if relay is not None and step == relay.after_step + 1:
             optimizer, params = _relay(relay, case, device, optimizer, params)
-        _apply_changes(optimizer, case.changes_before(step))
+        _apply_changes(optimizer, case.changes_before(step), device)
         grads = _set_grads(case, step, params)
         optimizer.step()
         yield Stepped(step, optimizer, params, grads)

@@ -27,7 +27,8 @@ def seeded(seed, count):
 def _value(value: Any) -> str:
     if isinstance(value, TensorLR):
         data = [value.value] if value.shape else value.value
-        return f"torch.tensor({data!r})"
+        device = ", device=DEVICE" if value.on_params_device else ""
+        return f"torch.tensor({data!r}{device})"
     return repr(value)
 
 

@@ -44,13 +44,17 @@ def _tensor_lr(subject: Subject) -> None:
         case = single_group_case(data, subject.drawing_spec)
         lr = subject.spec.hyperparameter_space(case.params[0].dtype)["lr"]
         shape = data.draw(st.sampled_from([(), (1,)]), label="Tensor lr shape")
+        # On the CPU both choices are the same tensor: draw only where they differ.
+        on_params_device = subject.device.type != "cpu" and data.draw(
+            st.booleans(), label="Tensor lr on the params' device"
+        )
         first = data.draw(lr, label="Tensor lr")
         fills = [
             data.draw(st.one_of(st.none(), lr), label=f"lr.fill_ before step {step}")
             for step in range(2, case.steps + 1)
         ]
         changes = ({}, *({0: {"lr": FillLR(v)}} if v is not None else {} for v in fills))
-        constructor = {**case.constructor, "lr": TensorLR(first, shape)}
+        constructor = {**case.constructor, "lr": TensorLR(first, shape, on_params_device)}
         expect_trajectory(subject, dataclasses.replace(case, constructor=constructor, changes=changes))
 
     run_property(subject, follows_the_oracle)
@@ -147,8 +151,9 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         ),
         Check(
             "tensor_lr",
-            "lr may be a 1-element Tensor; each step uses its current value, so filling it in "
-            "place between steps takes effect at the next step",
+            "lr may be a 1-element Tensor of shape () or (1,), on the CPU or on the params' "
+            "device; each step uses its current value, so filling it in place between steps "
+            "takes effect at the next step",
             _tensor_lr,
         ),
         Check(
