@@ -18,6 +18,7 @@ from ..replay import Stepped
 from ..spec import OptimizerSpec
 from ..strategies import LAYOUTS
 from ..subject import Subject
+from ..surface import exposed_state
 
 __all__ = ["checks", "counters_are_tensors", "state_is_laid_out"]
 
@@ -94,12 +95,17 @@ def _layout_problem(
     return None
 
 
-def state_is_laid_out(spec: OptimizerSpec, capturable: bool) -> Callable[[Stepped], str | None]:
+def state_is_laid_out(
+    spec: OptimizerSpec, capturable: bool, where_exposed: bool = False
+) -> Callable[[Stepped], str | None]:
     """An inspection: each stepped param's state has exactly the spec's keys, buffers laid out
-    like the param, counters as :func:`counters_are_tensors` says."""
+    like the param, counters as :func:`counters_are_tensors` says. With ``where_exposed``, an
+    optimizer without torch's ``state`` passes (for checks about something else)."""
     counters = counters_are_tensors(spec, capturable)
 
     def inspect(stepped: Stepped) -> str | None:
+        if where_exposed and exposed_state(stepped.optimizer) is None:
+            return None
         for i, param in enumerate(stepped.params):
             state = stepped.optimizer.state.get(param)
             if not state:  # never stepped: the oracle comparison says whether it should have been

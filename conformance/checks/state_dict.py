@@ -60,20 +60,26 @@ buffer.seek(0)
 state_dict = torch.load(buffer, weights_only=True)"""
 
 
+def _laid_out(spec: OptimizerSpec) -> Callable[[Stepped], str | None]:
+    """The state's layout, re-checked after every step, the load included."""
+    return state_is_laid_out(spec, capturable=False, where_exposed=True)
+
+
 def _roundtrip(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target)
-    expect_trajectory(subject, _case(subject.spec), relay=relay)
+    expect_trajectory(subject, _case(subject.spec), relay=relay, inspect=_laid_out(subject.spec))
 
 
 def _serialization(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target, _through_torch_save, _THROUGH_TORCH_SAVE)
-    expect_trajectory(subject, _case(subject.spec), relay=relay)
+    expect_trajectory(subject, _case(subject.spec), relay=relay, inspect=_laid_out(subject.spec))
 
 
 def _cross_load_from_reference(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target)
     reference = _reference(subject.spec)
-    expect_trajectory(subject, _case(subject.spec), start=reference, relay=relay)
+    inspect = _laid_out(subject.spec)
+    expect_trajectory(subject, _case(subject.spec), start=reference, relay=relay, inspect=inspect)
 
 
 def _in_torch_format(state_dict: Any) -> dict[str, Any]:
@@ -411,7 +417,7 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "state_dict_roundtrip",
             "loading state_dict() into a fresh optimizer over the same params continues the "
-            "same trajectory",
+            "same trajectory, the state keeping its layout",
             _roundtrip,
         ),
         Check(
