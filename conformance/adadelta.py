@@ -42,7 +42,11 @@ complex params are updated as torch.view_as_real (real and imaginary parts indep
 
 
 def adadelta_update(
-    param: Tensor, grad: Tensor, buffers: Mapping[str, Tensor], hyperparameters: Mapping[str, Any]
+    param: Tensor,
+    grad: Tensor,
+    buffers: Mapping[str, Tensor],
+    hyperparameters: Mapping[str, Any],
+    step: int,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """One documented Adadelta step for one real float64 param; returns (θ_t, {v_t, u_t})."""
     lr, rho, eps = hyperparameters["lr"], hyperparameters["rho"], hyperparameters["eps"]
@@ -56,7 +60,7 @@ def adadelta_update(
     return param - lr * delta, {"square_avg": square_avg, "acc_delta": acc_delta}
 
 
-def _zero_buffers(param: Tensor) -> dict[str, Tensor]:
+def _zero_buffers(param: Tensor, hyperparameters: Mapping[str, Any]) -> dict[str, Tensor]:
     return {"square_avg": torch.zeros_like(param), "acc_delta": torch.zeros_like(param)}
 
 
@@ -104,6 +108,8 @@ ADADELTA = OptimizerSpec(
         _invalid("negative weight_decay", weight_decay=-0.1),
         InvalidArguments("multi-element Tensor lr", lambda: {"lr": torch.tensor([0.1, 0.2])}),
         InvalidArguments("negative Tensor lr", lambda: {"lr": torch.tensor(-0.1)}),
+        _invalid("NaN lr", lr=float("nan")),
+        _invalid("NaN rho", rho=float("nan")),
     ),
     boundary_arguments=(
         {"rho": 0.0},
@@ -151,4 +157,6 @@ ADADELTA = OptimizerSpec(
     step_key="step",
     init_buffers=_zero_buffers,
     update=adadelta_update,
+    options_added_later=("foreach", "maximize", "capturable", "differentiable"),
+    capabilities=frozenset({"foreach", "capturable", "differentiable"}),
 )

@@ -20,21 +20,40 @@ __all__ = [
     "FillLR",
     "GroupCase",
     "ParamCase",
+    "SeededValues",
     "TensorLR",
     "contiguous_stride",
     "hyperparameters_per_step",
     "logical_tensor",
 ]
 
-Values = tuple[Any, ...]  # floats, or complex numbers for complex params, in row-major order
+
+
+@dataclass(frozen=True)
+class SeededValues:
+    """``count`` real values of ``torch.randn`` under ``seed``, in float64: how a case spells a
+    tensor too large to list."""
+
+    seed: int
+    count: int
+
+    def tensor(self) -> Tensor:
+        generator = torch.Generator().manual_seed(self.seed)
+        return torch.randn(self.count, generator=generator, dtype=torch.float64)
+
+
+# Floats (complex numbers for complex params) in row-major order, or seeded real values.
+Values = tuple[Any, ...] | SeededValues
 
 
 @dataclass(frozen=True)
 class TensorLR:
-    """A 1-element float32 Tensor ``lr`` of the given shape (``()`` or ``(1,)``)."""
+    """A 1-element float32 Tensor ``lr`` of the given shape (``()`` or ``(1,)``), on the CPU
+    or, with ``on_params_device``, on the run's device."""
 
     value: float
     shape: tuple[int, ...] = ()
+    on_params_device: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +105,12 @@ class Case:
     def steps(self) -> int:
         return len(self.grads)
 
+    @property
+    def plain_params(self) -> bool:
+        """Whether the optimizer is built over a plain list of params (one group, no options
+        of its own), the commonest call and the only one some optimizers take."""
+        return len(self.groups) == 1 and not self.groups[0].options and not self.added_groups
+
     def group_of(self, param: int) -> int:
         return next(g for g, group in enumerate(self.groups) if param in group.params)
 
@@ -103,8 +128,11 @@ def contiguous_stride(shape: Sequence[int]) -> tuple[int, ...]:
 
 
 def logical_tensor(values: Values, shape: tuple[int, ...], dtype: torch.dtype) -> Tensor:
-    """The values as a contiguous float64 (complex128 for complex dtypes) CPU tensor."""
+    """The values as a contiguous float64 (complex128 for complex dtypes) CPU tensor; seeded
+    values rounded to ``dtype``, as a param or grad of that dtype holds them."""
     wide = torch.complex128 if dtype.is_complex else torch.float64
+    if isinstance(values, SeededValues):
+        return values.tensor().to(dtype).to(wide).reshape(shape)
     return torch.tensor(values, dtype=wide).reshape(shape)
 
 

@@ -20,7 +20,7 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     from .isolation import DEFAULT_TIMEOUT_S
     from .profiles import DEFAULT_PROFILE, THOROUGH_PROFILE
-    from .runner import DEFAULT_SPEC
+    from .recipe import DEFAULT_SPEC
     from .target import DEFAULT_TARGET
 
     parser = argparse.ArgumentParser(
@@ -74,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .quiet_torch import import_torch
+
+    import_torch()
     parser = _parser()
     arguments = parser.parse_args(argv)
 
@@ -82,7 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from .expected_failures import ExpectedFailuresError, load_expected_failures
     from .profiles import settings_for
-    from .runner import Recipe, available_checks, run, seed_for, selected
+    from .recipe import Recipe, available_checks
+    from .runner import run, seed_for, selected
     from .selection import SelectionError
     from .spec import OptimizerSpec
     from .target import TargetError, load_attribute

@@ -8,14 +8,22 @@ from typing import Any
 
 import torch
 
-from .case import Case, GroupCase, ParamCase, Values, contiguous_stride
+from .case import Case, GroupCase, ParamCase, SeededValues, Values, contiguous_stride
 from .strategies import round_to
 
 __all__ = ["example_case", "example_param", "example_values"]
 
 
+# Above this many elements a real tensor's values are seeded rather than listed: spelling them
+# out would cost seconds and make snippets unreadable.
+LISTED_ELEMENTS = 64
+
+
 def example_values(shape: Sequence[int], dtype: torch.dtype, seed: int) -> Values:
-    """Varied values in about [-3, 3] with 3 decimals, exactly representable in ``dtype``."""
+    """Varied values in about [-3, 3]: listed with 3 decimals, exactly representable in
+    ``dtype``; or, for a large real tensor, :class:`SeededValues`."""
+    if math.prod(shape) > LISTED_ELEMENTS and not dtype.is_complex:
+        return SeededValues(seed, math.prod(shape))
     generator = torch.Generator().manual_seed(seed)
     real = dtype.to_real() if dtype.is_complex else dtype
     count = math.prod(shape) * (2 if dtype.is_complex else 1)

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .case import Case
 from .comparison import OracleComparison
-from .failures import CheckFailure
+from .failures import CheckFailure, MissingAPI
 from .oracle import run_oracle
 from .replay import Relay, Stepped, snapshot, stepping
 from .snippet import render_case
+from .spec import OptimizerSpec
 from .subject import Subject
+from .surface import accepts, missing_api, takes_param_groups
 from .target import Target
 
-__all__ = ["expect", "expect_same_error", "expect_trajectory", "outcome_of"]
+__all__ = [
+    "expect",
+    "expect_param_groups",
+    "expect_same_error",
+    "expect_trajectory",
+    "outcome_of",
+    "raised",
+]
 
 Inspection = Callable[[Stepped], str | None]
 
@@ -25,7 +35,8 @@ def expect(condition: bool, problem: str, snippet: str | None = None) -> None:
         raise CheckFailure(problem, snippet)
 
 
-def _raised(error: BaseException) -> str:
+def raised(error: BaseException) -> str:
+    """``raised <type>: <message> (at <file>:<line>)``: what an implementation raised, and where."""
     frame = traceback.extract_tb(error.__traceback__)[-1]
     return f"raised {type(error).__name__}: {error} (at {frame.filename}:{frame.lineno})"
 
@@ -39,6 +50,15 @@ def outcome_of(call: Callable[[], Any]) -> BaseException | None:
     return None
 
 
+def expect_param_groups(target: Target) -> None:
+    """``target`` takes param groups, as a check about them needs; else one line says so."""
+    if not takes_param_groups(target.factory):
+        raise MissingAPI(
+            f"{target.name} does not take param groups (a list of dicts holding 'params', as "
+            "torch.optim.Optimizer does), which this rule needs"
+        )
+
+
 def expect_same_error(
     reference: Callable[[], Any],
     implementation: Callable[[], Any],
@@ -50,6 +70,9 @@ def expect_same_error(
     """The implementation raises what the reference raises: the same type, and the same
     message (or, if ``may_add_detail``, a message containing the reference's)."""
     expected, actual = outcome_of(reference), outcome_of(implementation)
+    missing = None if actual is None else missing_api(actual)
+    if missing is not None:
+        raise MissingAPI(missing)
     if expected is None:
         raise AssertionError(f"the reference raised nothing when {situation}; the spec is stale")
     wanted = f"{type(expected).__name__}({str(expected)!r})"
@@ -67,6 +90,34 @@ def expect_same_error(
         )
 
 
+def _fitted(options: Mapping[str, Any], target: Target, spec: OptimizerSpec) -> dict[str, Any]:
+    """``options`` without those ``target`` does not take that are at their default value: an
+    implementation lacking an option is judged on it only by the checks about it.
+
+    Raises:
+        CheckFailure: ``target`` does not take an option set to another value.
+    """
+    kept = {}
+    for key, value in options.items():
+        if accepts(target.factory, key):
+            kept[key] = value
+        elif key not in spec.defaults or value != spec.defaults[key]:
+            raise MissingAPI(
+                f"{target.name} does not take the option {key!r}, which this rule needs "
+                f"({key}={value!r}; {spec.reference_name} takes it)"
+            )
+    return kept
+
+
+def _fitted_case(case: Case, target: Target, spec: OptimizerSpec) -> Case:
+    groups = tuple(
+        dataclasses.replace(g, options=_fitted(g.options, target, spec)) for g in case.groups
+    )
+    return dataclasses.replace(
+        case, constructor=_fitted(case.constructor, target, spec), groups=groups
+    )
+
+
 def expect_trajectory(
     subject: Subject,
     case: Case,
@@ -74,23 +125,40 @@ def expect_trajectory(
     start: Target | None = None,
     relay: Relay | None = None,
     inspect: Inspection | None = None,
+    every_step: bool = True,
 ) -> None:
     """Step ``case`` on ``start`` (default: the implementation), handing over per ``relay``.
-    After every step the params and state must match the oracle within tolerance, and
-    ``inspect`` (if given) must find no problem."""
+    After every step (or, unless ``every_step``, after the last: deriving tolerances costs a
+    backward pass through all steps so far) the params and state must match the oracle within
+    tolerance, and after every step ``inspect`` (if given) must find no problem."""
     first = subject.target if start is None else start
+    if relay is not None:
+        given = case.constructor if relay.constructor is None else relay.constructor
+        relay = dataclasses.replace(relay, constructor=_fitted(given, relay.target, subject.spec))
+    case = _fitted_case(case, first, subject.spec)
+    if not case.plain_params:
+        expect_param_groups(first)
     comparison = OracleComparison(case, subject.spec, run_oracle(case, subject.spec))
     steps = stepping(case, first.factory, subject.device, relay)
     for step in range(1, case.steps + 1):
         try:
             stepped = next(steps)
+        except MissingAPI:
+            raise
+        except CheckFailure as failure:  # the case itself found the rule broken
+            snippet = render_case(case, first, str(subject.device), relay)
+            raise CheckFailure(failure.problem, snippet) from failure
         except Exception as error:
+            missing = missing_api(error)
+            if missing is not None:
+                raise MissingAPI(missing) from error
             raise CheckFailure(
                 f"during step {step} (which includes building the optimizer, changing "
-                f"param_groups and handing over state), the implementation {_raised(error)}",
+                f"param_groups and handing over state), the implementation {raised(error)}",
                 render_case(case, first, str(subject.device), relay),
             ) from error
-        problem = comparison.mismatch(step, snapshot(stepped, subject.spec))
+        compared = every_step or step == case.steps
+        problem = comparison.mismatch(step, snapshot(stepped, subject.spec)) if compared else None
         if problem is None and inspect is not None:
             problem = inspect(stepped)
         if problem is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-__all__ = ["CheckFailure", "CheckSkipped"]
+__all__ = ["CheckFailure", "CheckSkipped", "MissingAPI"]
 
 
 class CheckFailure(AssertionError):
@@ -20,6 +20,14 @@ class CheckFailure(AssertionError):
         if snippet is not None:
             message += "\nreproduce:\n" + textwrap.indent(snippet, "    ")
         super().__init__(message)
+
+
+class MissingAPI(CheckFailure):
+    """The implementation lacks a part of the reference's API (an attribute, an option, param
+    groups, a state dict format) that the check is about; the message is one line naming it."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
 
 
 class CheckSkipped(Exception):

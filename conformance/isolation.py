@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import TYPE_CHECKING, Any
 
+from .quiet_torch import import_torch
+from .recipe import Recipe, subject_and_checks
 from .report import CheckResult, Outcome
 
 if TYPE_CHECKING:
     from .checks.check import Check
-    from .runner import Recipe
 
 __all__ = ["DEFAULT_TIMEOUT_S", "START_UP_TIMEOUT_S", "run_isolated"]
 
@@ -154,7 +155,9 @@ def _serve(recipe: Recipe, connection: Connection) -> None:
     Messages to the parent: ``("ready", None)``, ``("result", CheckResult)``, or
     ``("unusable", why)`` when the subject cannot be built here.
     """
-    from .runner import run_check, subject_and_checks
+    import_torch()
+    # Only now: running checks imports torch, which must come after import_torch.
+    from .execution import run_check
 
     try:
         subject, checks = subject_and_checks(recipe)

@@ -60,13 +60,14 @@ def _bounds(
     dtypes = [p.dtype for p in case.params]
     params = perturbation.bounds(snapshot.params, dtypes)
     buffers: list[dict[str, Tensor] | None] = [None if b is None else {} for b in snapshot.buffers]
-    for name in spec.buffers:
+    names = dict.fromkeys(name for b in snapshot.buffers if b is not None for name in b)
+    for name in names:
         outputs = [
-            torch.zeros_like(p) if b is None else b[name]
+            b[name] if b is not None and name in b else torch.zeros_like(p)
             for p, b in zip(snapshot.params, snapshot.buffers, strict=True)
         ]
         for i, bound in enumerate(perturbation.bounds(outputs, dtypes)):
-            if buffers[i] is not None:
+            if buffers[i] is not None and name in snapshot.buffers[i]:
                 buffers[i][name] = bound
     return Snapshot(tuple(params), tuple(buffers), snapshot.steps)
 
@@ -82,13 +83,12 @@ def _trajectory(case: Case, spec: OptimizerSpec, perturbation: RoundingPerturbat
                 continue
             param_case = case.params[i]
             grad = as_real64(logical_tensor(values, param_case.shape, param_case.dtype))
-            current = buffers[i] if buffers[i] is not None else spec.init_buffers(params[i])
+            options = hyperparameters[case.group_of(i)]
+            current = buffers[i] if buffers[i] is not None else spec.init_buffers(params[i], options)
+            steps[i] = (steps[i] or 0.0) + 1.0
             perturbation.owner = i
             with perturbation:
-                params[i], buffers[i] = spec.update(
-                    params[i], grad, current, hyperparameters[case.group_of(i)]
-                )
-            steps[i] = (steps[i] or 0.0) + 1.0
+                params[i], buffers[i] = spec.update(params[i], grad, current, options, int(steps[i]))
         counters = steps if spec.step_key is not None else [None] * len(steps)
         trajectory.append(Snapshot(tuple(params), tuple(buffers), tuple(counters)))
     return trajectory

@@ -16,7 +16,8 @@ from .adadelta import ADADELTA
 from .checks.check import Check
 from .failures import CheckFailure, CheckSkipped
 from .profiles import DEFAULT_PROFILE, settings_for
-from .runner import available_checks, seed_for
+from .recipe import available_checks
+from .runner import seed_for
 from .spec import OptimizerSpec
 from .subject import Subject
 from .target import describe

@@ -6,7 +6,9 @@ does nothing unless ``--adadelta-impl`` (or the ini key ``adadelta_impl``) names
 implementation. Then each check becomes one test, ``adadelta-conformance::<check name>``, which
 ``-k`` selects like any other.
 
-Options (each also an ini key: ``--adadelta-device`` is ``adadelta_device``, ...)::
+Options (each also an ini key: ``--adadelta-device`` is ``adadelta_device``, ...; each has a
+neutral alias for suites of other optimizers: ``--conformance-device``, ini
+``conformance_device``, ...)::
 
     --adadelta-impl MODULE:ATTR          the implementation under test
     --adadelta-device cpu|cuda           where params live (default cpu)
@@ -40,7 +42,8 @@ __all__ = [
 
 _DEVICES = ("cpu", "cuda")
 
-# name -> (help, argparse keywords); the option is --adadelta-<name>, the ini key adadelta_<name>
+# name -> (help, argparse keywords); the option is --adadelta-<name> or --conformance-<name>,
+# the ini key adadelta_<name> or conformance_<name>
 _OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "impl": ("MODULE:ATTR of the Adadelta class or factory to check; enables the suite", {}),
     "device": ("where params live: cpu or cuda (default cpu)", {}),
@@ -67,15 +70,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("adadelta-conformance", "Adadelta conformance checks (conformance)")
     for name, (help_text, keywords) in _OPTIONS.items():
         ini = f"adadelta_{name.replace('-', '_')}"
-        group.addoption(f"--adadelta-{name}", dest=ini, help=help_text, **keywords)
+        flags = (f"--adadelta-{name}", f"--conformance-{name}")
+        group.addoption(*flags, dest=ini, help=help_text, **keywords)
         kind = "bool" if keywords.get("action") == "store_true" else "string"
-        parser.addini(ini, help=help_text, type=kind, default=False if kind == "bool" else "")
+        for key in (ini, _neutral(ini)):
+            parser.addini(key, help=help_text, type=kind, default=False if kind == "bool" else "")
+
+
+def _neutral(ini: str) -> str:
+    return ini.replace("adadelta_", "conformance_", 1)
 
 
 def _option(config: pytest.Config, name: str) -> Any:
     ini = f"adadelta_{name.replace('-', '_')}"
     value = config.getoption(ini)
-    return value if value not in (None, False) else config.getini(ini)
+    if value not in (None, False):
+        return value
+    return config.getini(ini) or config.getini(_neutral(ini))
 
 
 def _bad(name: str, problem: str) -> pytest.UsageError:
@@ -89,7 +100,8 @@ def _suite(config: pytest.Config, target: str) -> _Suite:
 
     from .expected_failures import ExpectedFailuresError, load_expected_failures
     from .profiles import DEFAULT_PROFILE, settings_for
-    from .runner import DEFAULT_SPEC, available_checks, seed_for
+    from .recipe import DEFAULT_SPEC, available_checks
+    from .runner import seed_for
     from .spec import OptimizerSpec
     from .subject import Subject
     from .target import TargetError, load_attribute, resolve
@@ -170,7 +182,7 @@ class ConformanceItem(pytest.Item):
 
     def runtest(self) -> None:
         from .report import Outcome
-        from .runner import run_check
+        from .execution import run_check
 
         if self.construction_error is not None:
             raise ConformanceFailure(self.construction_error)

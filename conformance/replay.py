@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator, Mapping
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,9 @@ from torch import Tensor
 from torch.optim import Optimizer
 
 from .case import Case, FillLR, ParamCase, TensorLR, logical_tensor
+from .failures import CheckFailure
 from .spec import OptimizerSpec
+from .surface import exposed_state
 from .target import Target
 
 __all__ = [
@@ -43,7 +46,8 @@ class Relay:
     ``target`` builds a fresh optimizer as the case built the first one (with ``constructor``
     keywords instead, if given), over fresh params holding the current values. It loads the
     running optimizer's ``state_dict()`` passed through ``transfer`` and takes the remaining
-    steps. ``transfer_code`` is the same hand-over as a statement, for snippets.
+    steps. ``transfer_code`` is the same hand-over as a statement, for snippets. With
+    ``dtypes``, the fresh params have those dtypes instead (loading casts the state to them).
     """
 
     after_step: int
@@ -51,6 +55,7 @@ class Relay:
     transfer: StateDictTransfer = deep_copy
     transfer_code: str = "state_dict = copy.deepcopy(optimizer.state_dict())"
     constructor: Mapping[str, Any] | None = None
+    dtypes: Sequence[torch.dtype] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,11 +64,13 @@ class Snapshot:
 
     ``buffers[i]`` is None when param ``i`` has no state; a buffer missing from the state is
     absent from its mapping. ``steps[i]`` is the step counter (None: no state or no counter).
+    ``state_exposed`` is False when the optimizer has no torch-style ``state`` to read.
     """
 
     params: tuple[Tensor, ...]
     buffers: tuple[Mapping[str, Tensor] | None, ...]
     steps: tuple[float | None, ...]
+    state_exposed: bool = True
 
 
 @dataclass(frozen=True)
@@ -93,15 +100,16 @@ def build_param(param: ParamCase, device: torch.device, values: Any = None) -> T
     return tensor.copy_(logical)
 
 
-def _option(value: Any) -> Any:
+def _option(value: Any, device: torch.device) -> Any:
     if isinstance(value, TensorLR):
-        return torch.tensor(value.value).reshape(value.shape)
+        where = device if value.on_params_device else torch.device("cpu")
+        return torch.tensor(value.value, device=where).reshape(value.shape)
     return value
 
 
-def _group(case: Case, index: int, params: list[Tensor]) -> dict[str, Any]:
+def _group(case: Case, index: int, params: list[Tensor], device: torch.device) -> dict[str, Any]:
     group = case.groups[index]
-    options = {k: _option(v) for k, v in group.options.items()}
+    options = {k: _option(v, device) for k, v in group.options.items()}
     return {"params": [params[i] for i in group.params], **options}
 
 
@@ -111,28 +119,39 @@ def _build(
     params = [build_param(p, device).requires_grad_() for p in case.params]
     given = len(case.groups) - case.added_groups
     keywords = case.constructor if constructor is None else constructor
-    optimizer = factory(
-        [_group(case, g, params) for g in range(given)],
-        **{k: _option(v) for k, v in keywords.items()},
+    groups = (
+        params if case.plain_params else [_group(case, g, params, device) for g in range(given)]
     )
+    optimizer = factory(groups, **{k: _option(v, device) for k, v in keywords.items()})
     for g in range(given, len(case.groups)):
-        optimizer.add_param_group(_group(case, g, params))
+        optimizer.add_param_group(_group(case, g, params, device))
     return optimizer, params
 
 
-def _apply_changes(optimizer: Optimizer, changes: Mapping[int, Mapping[str, Any]]) -> None:
+def _apply_changes(
+    optimizer: Optimizer, changes: Mapping[int, Mapping[str, Any]], device: torch.device
+) -> None:
     for group, options in changes.items():
         for key, value in options.items():
             if isinstance(value, FillLR):
-                optimizer.param_groups[group][key].fill_(value.value)
+                current = optimizer.param_groups[group][key]
+                if not isinstance(current, Tensor):
+                    raise CheckFailure(
+                        f"param_groups[{group}][{key!r}] is a {type(current).__name__}, not the "
+                        f"Tensor {key} it was given, so filling that Tensor in place (as a "
+                        "scheduler does) cannot reach it"
+                    )
+                current.fill_(value.value)
             else:
-                optimizer.param_groups[group][key] = _option(value)
+                optimizer.param_groups[group][key] = _option(value, device)
 
 
 def _set_grads(case: Case, step: int, params: list[Tensor]) -> list[Tensor | None]:
     grads = []
     for param_case, param, values in zip(case.params, params, case.grads[step - 1], strict=True):
-        param.grad = None if values is None else build_param(param_case, param.device, values)
+        # A relay may have changed the param's dtype: the grad follows it.
+        fitted = dataclasses.replace(param_case, dtype=param.dtype)
+        param.grad = None if values is None else build_param(fitted, param.device, values)
         grads.append(param.grad)
     return grads
 
@@ -141,6 +160,11 @@ def _relay(
     relay: Relay, case: Case, device: torch.device, optimizer: Optimizer, params: list[Tensor]
 ) -> tuple[Optimizer, list[Tensor]]:
     state_dict = relay.transfer(optimizer.state_dict())
+    if relay.dtypes is not None:
+        params_cases = (
+            dataclasses.replace(p, dtype=d) for p, d in zip(case.params, relay.dtypes, strict=True)
+        )
+        case = dataclasses.replace(case, params=tuple(params_cases))
     successor, fresh = _build(case, relay.target.factory, device, relay.constructor)
     with torch.no_grad():
         for fresh_param, param in zip(fresh, params, strict=True):
@@ -157,7 +181,7 @@ def stepping(
     for step in range(1, case.steps + 1):
         if relay is not None and step == relay.after_step + 1:
             optimizer, params = _relay(relay, case, device, optimizer, params)
-        _apply_changes(optimizer, case.changes_before(step))
+        _apply_changes(optimizer, case.changes_before(step), device)
         grads = _set_grads(case, step, params)
         optimizer.step()
         yield Stepped(step, optimizer, params, grads)
@@ -167,8 +191,13 @@ def snapshot(stepped: Stepped, spec: OptimizerSpec) -> Snapshot:
     """The param and state values an implementation holds after a step."""
     buffers: list[Mapping[str, Tensor] | None] = []
     steps: list[float | None] = []
+    params = tuple(as_real64(p) for p in stepped.params)
+    exposed = exposed_state(stepped.optimizer)
+    if exposed is None:
+        unknown = (None,) * len(params)
+        return Snapshot(params, unknown, unknown, state_exposed=False)
     for param in stepped.params:
-        state = stepped.optimizer.state.get(param)
+        state = exposed.get(param)
         if not state:
             buffers.append(None)
             steps.append(None)
@@ -176,4 +205,4 @@ def snapshot(stepped: Stepped, spec: OptimizerSpec) -> Snapshot:
         buffers.append({k: as_real64(state[k]) for k in spec.buffers if k in state})
         counter = state.get(spec.step_key) if spec.step_key is not None else None
         steps.append(None if counter is None else float(counter))
-    return Snapshot(tuple(as_real64(p) for p in stepped.params), tuple(buffers), tuple(steps))
+    return Snapshot(params, tuple(buffers), tuple(steps))

@@ -2,85 +2,27 @@
 
 from __future__ import annotations
 
-import functools
 import random
 import time
-import traceback
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from .adadelta import ADADELTA
 from .checks.check import Check
-from .checks import checks_for
+from .execution import run_check
 from .expected_failures import unknown_names
-from .failures import CheckFailure, CheckSkipped
 from .isolation import DEFAULT_TIMEOUT_S, run_isolated
 from .profiles import DEFAULT_PROFILE, settings_for
+from .recipe import Recipe, available_checks
 from .report import CheckResult, Outcome, Report
 from .selection import matcher
 from .spec import OptimizerSpec
 from .subject import Subject
-from .target import describe, load_attribute, resolve
+from .target import describe
 
-__all__ = [
-    "DEFAULT_SPEC",
-    "Recipe",
-    "available_checks",
-    "check",
-    "construction_error",
-    "run",
-    "run_check",
-    "seed_for",
-    "selected",
-    "subject_and_checks",
-]
-
-DEFAULT_SPEC = "conformance.adadelta:ADADELTA"
-
-
-def available_checks(spec: OptimizerSpec, distributed: bool = False) -> tuple[Check, ...]:
-    """The spec's checks, plus the optional distributed ones (which spawn processes)."""
-    if not distributed:
-        return checks_for(spec)
-    from .checks import distributed as distributed_chapter
-
-    return (*checks_for(spec), *distributed_chapter.checks(spec))
-
-
-def _draws(error: BaseException) -> str:
-    notes = [n for n in getattr(error, "__notes__", []) if n.startswith("Draw ")]
-    if not notes:
-        return ""
-    return "\nhypothesis draws of the shrunk example:\n" + "\n".join(
-        "    " + note.replace("\n", "\n    ") for note in notes
-    )
-
-
-def _explain(error: BaseException) -> str:
-    if isinstance(error, BaseExceptionGroup):  # hypothesis: flaky, or several distinct bugs
-        return _explain(error.exceptions[0])
-    if isinstance(error, CheckFailure):
-        return str(error) + _draws(error)
-    trace = "".join(traceback.format_exception(error, limit=-4))
-    return f"the check raised {type(error).__name__}: {error}{_draws(error)}\n{trace}"
-
-
-def run_check(check: Check, subject: Subject) -> CheckResult:
-    """Run one check; whatever happens becomes its result (nothing propagates)."""
-    start = time.perf_counter()
-    try:
-        check.run(subject)
-    except CheckSkipped as skip:
-        outcome, message = Outcome.SKIPPED, str(skip)
-    except Exception as error:
-        outcome, message = Outcome.FAILED, _explain(error)
-    else:
-        outcome, message = Outcome.PASSED, ""
-    duration = time.perf_counter() - start
-    return CheckResult(check.name, outcome, check.rule, message, duration_s=duration)
+__all__ = ["check", "construction_error", "run", "seed_for", "selected"]
 
 
 def _expected(result: CheckResult, expected_failures: Mapping[str, str]) -> CheckResult:
@@ -102,30 +44,6 @@ def seed_for(profile: str, seed: int | None) -> int | None:
     if settings_for(profile).derandomize:
         return None
     return random.randrange(2**32) if seed is None else seed
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """Everything a worker process needs to rebuild the subject: names, not objects."""
-
-    target: str
-    spec: str
-    device: str
-    profile: str
-    seed: int | None
-    distributed: bool = False
-
-    def subject(self) -> Subject:
-        spec = load_attribute(self.spec)
-        settings = settings_for(self.profile)
-        return Subject(resolve(self.target), spec, torch.device(self.device), settings, self.seed)
-
-
-@functools.cache
-def subject_and_checks(recipe: Recipe) -> tuple[Subject, dict[str, Check]]:
-    """The recipe's subject and its checks by name, built once per process (in a worker)."""
-    subject = recipe.subject()
-    return subject, {c.name: c for c in available_checks(subject.spec, recipe.distributed)}
 
 
 def construction_error(subject: Subject) -> str | None:

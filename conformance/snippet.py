@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from .case import Case, FillLR, ParamCase, TensorLR
+from .case import Case, FillLR, ParamCase, SeededValues, TensorLR
 from .replay import Relay
 from .target import Target
 
@@ -14,15 +15,20 @@ __all__ = ["render_case", "render_script"]
 _MAKE = '''\
 def make(values, shape, stride, dtype, device=DEVICE):
     wide = torch.complex128 if dtype.is_complex else torch.float64
-    exact = torch.tensor(values, dtype=wide).reshape(shape)
+    exact = torch.as_tensor(values, dtype=wide).reshape(shape)
     return torch.empty_strided(shape, stride, dtype=dtype, device=device).copy_(exact)
+'''
+_SEEDED = '''\
+def seeded(seed, count):
+    return torch.randn(count, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 '''
 
 
 def _value(value: Any) -> str:
     if isinstance(value, TensorLR):
         data = [value.value] if value.shape else value.value
-        return f"torch.tensor({data!r})"
+        device = ", device=DEVICE" if value.on_params_device else ""
+        return f"torch.tensor({data!r}{device})"
     return repr(value)
 
 
@@ -35,17 +41,29 @@ def _group(case: Case, index: int) -> str:
 
 def _build(expression: str, case: Case, constructor: Mapping[str, Any] | None) -> list[str]:
     given = len(case.groups) - case.added_groups
-    groups = ", ".join(_group(case, g) for g in range(given))
+    groups = "params"
+    if not case.plain_params:
+        groups = "[" + ", ".join(_group(case, g) for g in range(given)) + "]"
     keywords = case.constructor if constructor is None else constructor
     arguments = "".join(f", {key}={_value(value)}" for key, value in keywords.items())
-    lines = [f"optimizer = {expression}([{groups}]{arguments})"]
+    lines = [f"optimizer = {expression}({groups}{arguments})"]
     lines += [f"optimizer.add_param_group({_group(case, g)})" for g in range(given, len(case.groups))]
     return lines
 
 
 def _make(param: ParamCase, values: Any) -> str:
     device = "" if param.device is None else f", device={param.device!r}"
-    return f"make({list(values)!r}, {param.shape!r}, {param.stride!r}, {param.dtype}{device})"
+    spelled = (
+        f"seeded({values.seed}, {values.count})"
+        if isinstance(values, SeededValues)
+        else repr(list(values))
+    )
+    return f"make({spelled}, {param.shape!r}, {param.stride!r}, {param.dtype}{device})"
+
+
+def _seeded(case: Case) -> bool:
+    every = [p.values for p in case.params] + [v for step in case.grads for v in step]
+    return any(isinstance(values, SeededValues) for values in every)
 
 
 def _changes(case: Case, step: int) -> list[str]:
@@ -66,6 +84,8 @@ def render_case(case: Case, target: Target, device: str, relay: Relay | None = N
     if relay is not None:
         imports = ["import copy", "import io", *imports, relay.target.imports]
     lines = list(dict.fromkeys(imports)) + ["", f"DEVICE = {device!r}", "", _MAKE]
+    if _seeded(case):
+        lines.append(_SEEDED)
     lines += [
         f"p{i} = {_make(param, param.values)}.requires_grad_()" for i, param in enumerate(case.params)
     ]
@@ -76,16 +96,22 @@ def render_case(case: Case, target: Target, device: str, relay: Relay | None = N
         if relay is not None and step == relay.after_step + 1:
             lines += [
                 relay.transfer_code,
-                "params = [p.detach().clone().requires_grad_() for p in params]",
+                "params = [p.detach().clone().requires_grad_() for p in params]"
+                if relay.dtypes is None
+                else f"dtypes = [{', '.join(str(d) for d in relay.dtypes)}]\n"
+                "params = [p.detach().to(d).requires_grad_() for p, d in zip(params, dtypes)]",
                 *_build(relay.target.expression, case, relay.constructor),
                 "optimizer.load_state_dict(state_dict)",
             ]
         lines += _changes(case, step)
+        relayed = relay is not None and relay.dtypes is not None and step > relay.after_step
         for i, (param, values) in enumerate(zip(case.params, case.grads[step - 1], strict=True)):
+            if relayed:
+                param = dataclasses.replace(param, dtype=relay.dtypes[i])
             grad = "None" if values is None else _make(param, values)
             lines.append(f"params[{i}].grad = {grad}")
         lines.append("optimizer.step()")
-    lines += ["for i, p in enumerate(params):", "    print(i, p, optimizer.state.get(p))"]
+    lines += ["for i, p in enumerate(params):", "    print(i, p, getattr(optimizer, 'state', {}).get(p))"]
     return "\n".join(lines)
 
 

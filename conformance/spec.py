@@ -15,13 +15,31 @@ import torch
 from hypothesis.strategies import SearchStrategy
 from torch import Tensor
 
-__all__ = ["InvalidArguments", "MathScenario", "OptimizerSpec", "UpdateRule"]
+__all__ = [
+    "BufferInit",
+    "InvalidArguments",
+    "MathScenario",
+    "OptimizerSpec",
+    "UpdateRule",
+    "torch_step_dtype",
+]
 
 # One step of the documented algorithm for one parameter, in float64 on real tensors:
-# (param, grad, buffers, hyperparameters) -> (new param, new buffers). Pure: inputs are not mutated.
+# (param, grad, buffers, hyperparameters, step) -> (new param, new buffers), where step counts
+# this param's steps, this one included (1 at its first). Pure: inputs are not mutated.
 UpdateRule = Callable[
-    [Tensor, Tensor, Mapping[str, Tensor], Mapping[str, Any]], tuple[Tensor, dict[str, Tensor]]
+    [Tensor, Tensor, Mapping[str, Tensor], Mapping[str, Any], int],
+    tuple[Tensor, dict[str, Tensor]],
 ]
+# The initial buffers of a float64 param under its group's hyperparameters; the keys are the
+# buffers that exist under those hyperparameters (e.g. SGD's momentum_buffer only if momentum).
+BufferInit = Callable[[Tensor, Mapping[str, Any]], dict[str, Tensor]]
+
+
+def torch_step_dtype() -> torch.dtype:
+    """torch.optim's dtype for a new step counter: float64 while
+    ``torch.set_default_dtype(torch.float64)`` is in effect, float32 otherwise."""
+    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
 
 
 @dataclass(frozen=True)
@@ -68,13 +86,20 @@ class OptimizerSpec:
         invalid_arguments: constructor arguments the reference rejects.
         boundary_arguments: extreme but valid constructor arguments, which must be accepted.
         scenarios: the named math checks of this algorithm.
-        buffers: names of the param-shaped state tensors.
+        buffers: names of every param-shaped state tensor the algorithm may keep.
         step_key: name of the per-param step counter in the state, or None if there is none.
-        init_buffers: the buffers' initial values for a float64 param.
+        init_buffers: the buffers that exist under given hyperparameters, with their initial
+            values for a float64 param.
         update: one step of the algorithm in float64 (the oracle).
         sparse_gradients: whether sparse grads are supported (if not, they must raise as the
             reference does).
         tensor_lr: whether ``lr`` may be a 1-element Tensor.
+        step_dtype: the dtype of a new step counter, at the time it is created (capturable
+            counters are float32 whatever it says).
+        options_added_later: options that older checkpoints lack; loading one fills them in
+            with their defaults.
+        capabilities: which of torch's implementation flags the reference takes:
+            ``"foreach"``, ``"capturable"``, ``"differentiable"``, ``"fused"``.
     """
 
     name: str
@@ -90,16 +115,25 @@ class OptimizerSpec:
     scenarios: tuple[MathScenario, ...]
     buffers: tuple[str, ...]
     step_key: str | None
-    init_buffers: Callable[[Tensor], dict[str, Tensor]]
+    init_buffers: BufferInit
     update: UpdateRule
     sparse_gradients: bool = False
     tensor_lr: bool = True
+    step_dtype: Callable[[], torch.dtype] = torch_step_dtype
+    options_added_later: tuple[str, ...] = ()
+    capabilities: frozenset[str] = frozenset()
 
     @property
     def state_keys(self) -> frozenset[str]:
-        """Every key of one param's state."""
+        """Every key one param's state may have."""
         step = () if self.step_key is None else (self.step_key,)
         return frozenset((*step, *self.buffers))
+
+    def state_keys_for(self, hyperparameters: Mapping[str, Any]) -> frozenset[str]:
+        """The keys of a stepped param's state under ``hyperparameters`` (empty: no state)."""
+        buffers = self.init_buffers(torch.zeros((), dtype=torch.float64), hyperparameters)
+        step = () if self.step_key is None else (self.step_key,)
+        return frozenset((*step, *buffers)) if buffers or step else frozenset()
 
     @property
     def reference_name(self) -> str:

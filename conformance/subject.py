@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ import hypothesis
 import torch
 
 from .spec import OptimizerSpec
+from .surface import fitted_spec
 from .target import Target
 
 __all__ = ["Subject"]
@@ -36,3 +38,9 @@ class Subject:
     @property
     def factory(self) -> Callable[..., Any]:
         return self.target.factory
+
+    @functools.cached_property
+    def drawing_spec(self) -> OptimizerSpec:
+        """The spec that cases are drawn from: hyperparameters the implementation does not
+        take stay at their default (see :func:`conformance.surface.fitted_spec`)."""
+        return fitted_spec(self.spec, self.factory)

@@ -7,11 +7,31 @@ from __future__ import annotations
 
 from .check import Check
 from ..spec import OptimizerSpec
-from . import contract, devices, hooks, math, param_groups, state, state_dict, validation
+from . import (
+    capabilities,
+    contract,
+    devices,
+    hooks,
+    math,
+    param_groups,
+    state,
+    state_dict,
+    validation,
+)
 
 __all__ = ["checks_for"]
 
-_CHAPTERS = (math, param_groups, contract, state, state_dict, validation, hooks, devices)
+_CHAPTERS = (
+    math,
+    param_groups,
+    contract,
+    state,
+    state_dict,
+    validation,
+    capabilities,
+    hooks,
+    devices,
+)
 
 
 def checks_for(spec: OptimizerSpec) -> tuple[Check, ...]:

@@ -12,8 +12,8 @@ from ..case import Case, GroupCase, logical_tensor
 from .check import Check
 from ..comparison import OracleComparison
 from ..examples import example_param
-from ..expectations import expect, expect_same_error, expect_trajectory
-from ..failures import CheckSkipped
+from ..expectations import expect, expect_same_error, expect_trajectory, raised
+from ..failures import CheckFailure, CheckSkipped
 from ..oracle import run_oracle
 from ..properties import run_property
 from ..replay import Snapshot, Stepped, as_real64, build_param, snapshot
@@ -36,7 +36,8 @@ def _closure(subject: Subject) -> None:
         calls.append(torch.is_grad_enabled())
         optimizer.zero_grad()
         loss = (param * param).sum()
-        loss.backward()
+        if calls[-1]:  # without grad, backward would raise here and hide the broken rule
+            loss.backward()
         losses.append(loss)
         return loss
 
@@ -61,7 +62,12 @@ print(optimizer.step())
 """,
     )
     with torch.no_grad():
-        returned = optimizer.step(closure)
+        try:
+            returned = optimizer.step(closure)
+        except Exception as error:
+            raise CheckFailure(
+                f"step(closure), called under torch.no_grad(), {raised(error)}", snippet
+            ) from error
     expect(len(calls) == 1, f"step(closure) called the closure {len(calls)} times, expected once", snippet)
     expect(
         calls[0],
@@ -110,7 +116,7 @@ def _untouched_when_grad_is_none(spec: OptimizerSpec, case: Case) -> Callable[[S
 
 def _none_grad_skipped(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        drawn = single_group_case(data, subject.spec, none_grads=True)
+        drawn = single_group_case(data, subject.drawing_spec, none_grads=True)
         case = dataclasses.replace(drawn, grads=tuple((None, *g[1:]) for g in drawn.grads))
         expect_trajectory(subject, case, inspect=_untouched_when_grad_is_none(subject.spec, case))
 
@@ -119,7 +125,7 @@ def _none_grad_skipped(subject: Subject) -> None:
 
 def _zero_grad_stepped(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        drawn = single_group_case(data, subject.spec)
+        drawn = single_group_case(data, subject.drawing_spec)
         zeros = (0.0,) * len(drawn.params[0].values)
         case = dataclasses.replace(drawn, grads=tuple((zeros, *g[1:]) for g in drawn.grads))
         expect_trajectory(subject, case)
@@ -146,7 +152,7 @@ def _grads_left_alone(case: Case) -> Callable[[Stepped], str | None]:
 
 def _grads_not_modified(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        case = single_group_case(data, subject.spec, none_grads=True)
+        case = single_group_case(data, subject.drawing_spec, none_grads=True)
         expect_trajectory(subject, case, inspect=_grads_left_alone(case))
 
     run_property(subject, follows_the_oracle)
@@ -166,6 +172,10 @@ grads = [torch.ones(2, 3, device=DEVICE), torch.ones(2, 3, device=DEVICE)]
 params[0].grad, params[1].grad = grads
 optimizer.zero_grad(set_to_none=False)
 print([p.grad for p in params], [p.grad is g for p, g in zip(params, grads)])
+weight = torch.ones(2, 3, device=DEVICE, requires_grad=True)
+params[0].grad = weight * 2
+optimizer.zero_grad(set_to_none=False)
+print(params[0].grad.grad_fn)  # expected: None
 """,
     )
     params = [torch.zeros(2, 3, device=subject.device, requires_grad=True) for _ in range(3)]
@@ -193,6 +203,15 @@ print([p.grad for p in params], [p.grad is g for p, g in zip(params, grads)])
     expect(
         params[2].grad is None,
         f"zero_grad(set_to_none=False) created a .grad for a param that had none: {params[2].grad}",
+        snippet,
+    )
+    weight = torch.ones(2, 3, device=subject.device, requires_grad=True)
+    params[0].grad = weight * 2  # a grad with a grad_fn, as backward(create_graph=True) leaves
+    optimizer.zero_grad(set_to_none=False)
+    expect(
+        params[0].grad.grad_fn is None and not params[0].grad.requires_grad,
+        "zero_grad(set_to_none=False) left a grad that had a grad_fn attached to the graph "
+        f"(grad_fn {params[0].grad.grad_fn}): such a grad is detached, then zeroed",
         snippet,
     )
 
@@ -257,7 +276,7 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "zero_grad",
             "zero_grad() sets every .grad to None; zero_grad(set_to_none=False) zeroes them in "
-            "place and leaves None grads None",
+            "place (detaching a grad that has a grad_fn first) and leaves None grads None",
             _zero_grad,
         ),
         Check(

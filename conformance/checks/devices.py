@@ -29,7 +29,7 @@ def _multiple_devices(subject: Subject) -> None:
             dataclasses.replace(data.draw(param_cases([dtype]), label=f"param {i}"), device=device)
             for i, device in enumerate(("cpu", "cuda", "cpu"))
         )
-        constructor = data.draw(hyperparameters(subject.spec, dtype), label="hyperparameters")
+        constructor = data.draw(hyperparameters(subject.drawing_spec, dtype), label="hyperparameters")
         case = Case(params, (GroupCase((0, 1, 2)),), draw_grads(data, params), constructor)
         expect_trajectory(subject, case)
 

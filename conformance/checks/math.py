@@ -10,6 +10,7 @@ import torch
 from hypothesis import strategies as st
 
 from ..case import Case, FillLR, TensorLR
+from ..examples import example_case, example_param
 from .check import Check
 from ..expectations import expect_trajectory
 from ..failures import CheckSkipped
@@ -19,6 +20,7 @@ from ..replay import Stepped
 from ..spec import MathScenario, OptimizerSpec
 from ..strategies import ALL_LAYOUTS, single_group_case
 from ..subject import Subject
+from ..surface import exposed_state, taken_options
 
 __all__ = ["checks"]
 
@@ -26,7 +28,7 @@ __all__ = ["checks"]
 def _scenario(scenario: MathScenario) -> Check:
     def run(subject: Subject) -> None:
         def follows_the_oracle(data: st.DataObject) -> None:
-            case = single_group_case(data, subject.spec, overrides=scenario.hyperparameters)
+            case = single_group_case(data, subject.drawing_spec, overrides=scenario.hyperparameters)
             expect_trajectory(subject, case)
 
         run_property(subject, follows_the_oracle)
@@ -39,16 +41,20 @@ def _tensor_lr(subject: Subject) -> None:
         raise CheckSkipped(f"{subject.spec.name} takes no Tensor lr")
 
     def follows_the_oracle(data: st.DataObject) -> None:
-        case = single_group_case(data, subject.spec)
+        case = single_group_case(data, subject.drawing_spec)
         lr = subject.spec.hyperparameter_space(case.params[0].dtype)["lr"]
         shape = data.draw(st.sampled_from([(), (1,)]), label="Tensor lr shape")
+        # On the CPU both choices are the same tensor: draw only where they differ.
+        on_params_device = subject.device.type != "cpu" and data.draw(
+            st.booleans(), label="Tensor lr on the params' device"
+        )
         first = data.draw(lr, label="Tensor lr")
         fills = [
             data.draw(st.one_of(st.none(), lr), label=f"lr.fill_ before step {step}")
             for step in range(2, case.steps + 1)
         ]
         changes = ({}, *({0: {"lr": FillLR(v)}} if v is not None else {} for v in fills))
-        constructor = {**case.constructor, "lr": TensorLR(first, shape)}
+        constructor = {**case.constructor, "lr": TensorLR(first, shape, on_params_device)}
         expect_trajectory(subject, dataclasses.replace(case, constructor=constructor, changes=changes))
 
     run_property(subject, follows_the_oracle)
@@ -56,8 +62,9 @@ def _tensor_lr(subject: Subject) -> None:
 
 def _state_dtype(spec: OptimizerSpec) -> Callable[[Stepped], str | None]:
     def inspect(stepped: Stepped) -> str | None:
+        exposed = exposed_state(stepped.optimizer) or {}
         for i, param in enumerate(stepped.params):
-            state = stepped.optimizer.state.get(param) or {}
+            state = exposed.get(param) or {}
             for key in spec.buffers:
                 if key in state and state[key].dtype != param.dtype:
                     return f"param {i} is {param.dtype} but its state[{key!r}] is {state[key].dtype}"
@@ -69,7 +76,7 @@ def _state_dtype(spec: OptimizerSpec) -> Callable[[Stepped], str | None]:
 def _dtypes(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
         dtypes = (torch.bfloat16, torch.float16, torch.float64)
-        case = single_group_case(data, subject.spec, dtypes=dtypes)
+        case = single_group_case(data, subject.drawing_spec, dtypes=dtypes)
         expect_trajectory(subject, case, inspect=_state_dtype(subject.spec))
 
     run_property(subject, follows_the_oracle)
@@ -78,7 +85,7 @@ def _dtypes(subject: Subject) -> None:
 def _complex_params(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
         dtypes = (torch.complex64, torch.float32)
-        case = single_group_case(data, subject.spec, dtypes=dtypes, mixed_dtypes=True)
+        case = single_group_case(data, subject.drawing_spec, dtypes=dtypes, mixed_dtypes=True)
         expect_trajectory(subject, case, inspect=_state_dtype(subject.spec))
 
     run_property(subject, follows_the_oracle)
@@ -93,7 +100,7 @@ def _layouts_kept(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | 
                     f"{param_case.stride}: params must be updated in place"
                 )
             expected = expected_state_stride(param)
-            state = stepped.optimizer.state.get(param) or {}
+            state = (exposed_state(stepped.optimizer) or {}).get(param) or {}
             for key in spec.buffers:
                 if key in state and not same_layout(param.shape, state[key].stride(), expected):
                     return (
@@ -108,19 +115,45 @@ def _layouts_kept(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | 
 
 def _memory_layouts(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        case = single_group_case(data, subject.spec, dtypes=(torch.float32,), layouts=ALL_LAYOUTS)
+        case = single_group_case(data, subject.drawing_spec, dtypes=(torch.float32,), layouts=ALL_LAYOUTS)
         expect_trajectory(subject, case, inspect=_layouts_kept(subject.spec, case))
 
     run_property(subject, follows_the_oracle)
+
+
+# Sizes around the thresholds where implementations switch code paths: a single element, less
+# than one vector width, past a few hundred elements (chunked kernels), past 2^18 (the "large
+# tensor" path of multi-path implementations); odd sizes leave a ragged last chunk.
+SIZES = (1, 17, 1_025, 2**18 + 3)
+# Enough steps that the state-dependent terms (u_{t-1}, v_{t-1}) have weight.
+SIZES_STEPS = 5
+
+
+def _tensor_sizes(subject: Subject) -> None:
+    spec = subject.spec
+    params = [example_param((size,), seed=seed) for seed, size in enumerate(SIZES, start=1)]
+    # Options the implementation does not take are judged by the checks about them.
+    for options in (spec.example_hyperparameters, spec.other_hyperparameters):
+        hyperparameters = taken_options(options, subject.factory)
+        case = example_case(params, SIZES_STEPS, hyperparameters)
+        expect_trajectory(subject, case, every_step=False)
 
 
 def checks(spec: OptimizerSpec) -> list[Check]:
     return [
         *(_scenario(scenario) for scenario in spec.scenarios),
         Check(
+            "tensor_sizes",
+            f"params of every size follow the algorithm: {', '.join(f'{n:,}' for n in SIZES)} "
+            f"elements in one group over {SIZES_STEPS} steps, under two sets of "
+            "hyperparameters that differ in every key",
+            _tensor_sizes,
+        ),
+        Check(
             "tensor_lr",
-            "lr may be a 1-element Tensor; each step uses its current value, so filling it in "
-            "place between steps takes effect at the next step",
+            "lr may be a 1-element Tensor of shape () or (1,), on the CPU or on the params' "
+            "device; each step uses its current value, so filling it in place between steps "
+            "takes effect at the next step",
             _tensor_lr,
         ),
         Check(

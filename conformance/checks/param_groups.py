@@ -25,13 +25,13 @@ __all__ = ["checks", "options_are"]
 
 def _per_group_hyperparameters(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        expect_trajectory(subject, grouped_case(data, subject.spec, min_groups=2))
+        expect_trajectory(subject, grouped_case(data, subject.drawing_spec, min_groups=2))
 
     run_property(subject, follows_the_oracle)
 
 
 def _hyperparameter_changes(subject: Subject) -> None:
-    spec = subject.spec
+    spec = subject.drawing_spec
 
     def follows_the_oracle(data: st.DataObject) -> None:
         case = grouped_case(data, spec, max_groups=2)

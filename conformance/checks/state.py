@@ -18,29 +18,35 @@ from ..replay import Stepped
 from ..spec import OptimizerSpec
 from ..strategies import LAYOUTS
 from ..subject import Subject
+from ..surface import exposed_state
 
-__all__ = ["checks"]
+__all__ = ["checks", "counters_are_tensors", "state_is_laid_out"]
 
 
-def _counter_problem(counter: Any, param: Tensor, capturable: bool) -> str | None:
+def _counter_problem(counter: Any, param: Tensor, capturable: bool, dtype: torch.dtype) -> str | None:
     if not isinstance(counter, Tensor):
         return f"is a {type(counter).__name__}, expected a tensor"
     device = param.device if capturable else torch.device("cpu")
-    if counter.dim() != 0 or counter.dtype != torch.float32 or counter.device != device:
+    dtype = torch.float32 if capturable else dtype
+    if counter.dim() != 0 or counter.dtype != dtype or counter.device != device:
         return (
             f"is a {counter.dim()}-d {counter.dtype} tensor on {counter.device}, expected a "
-            f"0-d torch.float32 tensor on {device}"
+            f"0-d {dtype} tensor on {device}"
             + (" (capturable=True keeps it on the param's device)" if capturable else "")
         )
     return None
 
 
-def _counters_are_tensors(spec: OptimizerSpec, capturable: bool) -> Callable[[Stepped], str | None]:
+def counters_are_tensors(spec: OptimizerSpec, capturable: bool) -> Callable[[Stepped], str | None]:
+    """An inspection: every step counter is a 0-d tensor of the spec's step dtype (as of now),
+    on the CPU unless ``capturable``."""
+    dtype = spec.step_dtype()
+
     def inspect(stepped: Stepped) -> str | None:
         for i, param in enumerate(stepped.params):
             state = stepped.optimizer.state.get(param) or {}
             if spec.step_key in state:
-                problem = _counter_problem(state[spec.step_key], param, capturable)
+                problem = _counter_problem(state[spec.step_key], param, capturable, dtype)
                 if problem is not None:
                     return f"param {i}: state[{spec.step_key!r}] {problem}"
         return None
@@ -50,7 +56,9 @@ def _counters_are_tensors(spec: OptimizerSpec, capturable: bool) -> Callable[[St
 
 def _capturable_variants(subject: Subject) -> list[Mapping[str, Any]]:
     # capturable=True needs an accelerator: torch rejects it for CPU params.
-    return [{}] if subject.device.type == "cpu" else [{}, {"capturable": True}]
+    if subject.device.type == "cpu" or "capturable" not in subject.spec.capabilities:
+        return [{}]
+    return [{}, {"capturable": True}]
 
 
 def _step_counter(subject: Subject) -> None:
@@ -61,13 +69,16 @@ def _step_counter(subject: Subject) -> None:
     for flags in _capturable_variants(subject):
         case = example_case(params, steps=3, constructor=flags, none_grads={2: [1]})
         capturable = bool(flags.get("capturable"))
-        expect_trajectory(subject, case, inspect=_counters_are_tensors(spec, capturable))
+        expect_trajectory(subject, case, inspect=counters_are_tensors(spec, capturable))
 
 
-def _layout_problem(spec: OptimizerSpec, param: Tensor, state: Mapping[str, Any]) -> str | None:
-    if set(state) != spec.state_keys:
-        return f"state keys are {sorted(state)}, expected exactly {sorted(spec.state_keys)}"
-    for key in spec.buffers:
+def _layout_problem(
+    spec: OptimizerSpec, param: Tensor, state: Mapping[str, Any], group: Mapping[str, Any]
+) -> str | None:
+    expected_keys = spec.state_keys_for({**spec.defaults, **group})
+    if set(state) != expected_keys:
+        return f"state keys are {sorted(state)}, expected exactly {sorted(expected_keys)}"
+    for key in (k for k in spec.buffers if k in expected_keys):
         buffer = state[key]
         if not isinstance(buffer, Tensor):
             return f"state[{key!r}] is a {type(buffer).__name__}, expected a tensor"
@@ -84,12 +95,25 @@ def _layout_problem(spec: OptimizerSpec, param: Tensor, state: Mapping[str, Any]
     return None
 
 
-def _state_is_laid_out(spec: OptimizerSpec, capturable: bool) -> Callable[[Stepped], str | None]:
-    counters = _counters_are_tensors(spec, capturable)
+def state_is_laid_out(
+    spec: OptimizerSpec, capturable: bool, where_exposed: bool = False
+) -> Callable[[Stepped], str | None]:
+    """An inspection: each stepped param's state has exactly the spec's keys, buffers laid out
+    like the param, counters as :func:`counters_are_tensors` says. With ``where_exposed``, an
+    optimizer without torch's ``state`` passes (for checks about something else)."""
+    counters = counters_are_tensors(spec, capturable)
 
     def inspect(stepped: Stepped) -> str | None:
+        if where_exposed and exposed_state(stepped.optimizer) is None:
+            return None
         for i, param in enumerate(stepped.params):
-            problem = _layout_problem(spec, param, stepped.optimizer.state.get(param) or {})
+            state = stepped.optimizer.state.get(param)
+            if not state:  # never stepped: the oracle comparison says whether it should have been
+                continue
+            group = next(
+                g for g in stepped.optimizer.param_groups if any(p is param for p in g["params"])
+            )
+            problem = _layout_problem(spec, param, state, group)
             if problem is not None:
                 return f"param {i} (shape {tuple(param.shape)}, {param.dtype}): {problem}"
         return counters(stepped) if spec.step_key is not None else None
@@ -112,7 +136,7 @@ def _state_layout(subject: Subject) -> None:
     ]
     for flags in _capturable_variants(subject):
         case = example_case(params, steps=2, constructor=flags)
-        inspect = _state_is_laid_out(subject.spec, bool(flags.get("capturable")))
+        inspect = state_is_laid_out(subject.spec, bool(flags.get("capturable")))
         expect_trajectory(subject, case, inspect=inspect)
 
 
@@ -122,7 +146,8 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "step_counter",
             f"state[{step!r}] counts the steps each param was stepped (grad not None); it is a "
-            "0-d float32 tensor, on the CPU unless capturable=True",
+            "0-d tensor on the CPU, float32 (float64 under torch.set_default_dtype("
+            "torch.float64)); capturable=True keeps a float32 one on the param's device",
             _step_counter,
         ),
         Check(

@@ -3,7 +3,9 @@ reference, validation, restored hyperparameters."""
 
 from __future__ import annotations
 
+import copy
 import io
+import pickle
 from collections.abc import Callable
 from typing import Any
 
@@ -12,13 +14,22 @@ import torch
 from ..case import Case
 from .check import Check
 from ..examples import example_case, example_param
-from ..expectations import expect_same_error, expect_trajectory
-from ..replay import Relay
+from ..expectations import (
+    expect,
+    expect_param_groups,
+    expect_same_error,
+    expect_trajectory,
+    raised,
+)
+from ..failures import CheckSkipped, MissingAPI
+from ..replay import Relay, Stepped, build_param, deep_copy
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
+from ..surface import exposed_state, taken_options
 from ..target import Target, resolve
 from .param_groups import options_are
+from .state import state_is_laid_out
 
 __all__ = ["checks"]
 
@@ -49,32 +60,305 @@ buffer.seek(0)
 state_dict = torch.load(buffer, weights_only=True)"""
 
 
+def _laid_out(spec: OptimizerSpec) -> Callable[[Stepped], str | None]:
+    """The state's layout, re-checked after every step, the load included."""
+    return state_is_laid_out(spec, capturable=False, where_exposed=True)
+
+
 def _roundtrip(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target)
-    expect_trajectory(subject, _case(subject.spec), relay=relay)
+    expect_trajectory(subject, _case(subject.spec), relay=relay, inspect=_laid_out(subject.spec))
 
 
 def _serialization(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target, _through_torch_save, _THROUGH_TORCH_SAVE)
-    expect_trajectory(subject, _case(subject.spec), relay=relay)
+    expect_trajectory(subject, _case(subject.spec), relay=relay, inspect=_laid_out(subject.spec))
 
 
 def _cross_load_from_reference(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target)
     reference = _reference(subject.spec)
-    expect_trajectory(subject, _case(subject.spec), start=reference, relay=relay)
+    inspect = _laid_out(subject.spec)
+    expect_trajectory(subject, _case(subject.spec), start=reference, relay=relay, inspect=inspect)
+
+
+def _in_torch_format(state_dict: Any) -> dict[str, Any]:
+    """The state dict, unchanged, if it has torch's format; else the failure says how not."""
+    if not isinstance(state_dict, dict) or not {"state", "param_groups"} <= set(state_dict):
+        shape = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+        raise MissingAPI(
+            f"state_dict() returned {shape}, not torch's format: a dict holding 'state' "
+            "(param index -> its state) and 'param_groups'"
+        )
+    return deep_copy(state_dict)
 
 
 def _cross_load_to_reference(subject: Subject) -> None:
-    relay = Relay(_HANDOVER_AFTER, _reference(subject.spec))
+    relay = Relay(_HANDOVER_AFTER, _reference(subject.spec), _in_torch_format)
     expect_trajectory(subject, _case(subject.spec), relay=relay)
 
 
 def _restores_hyperparameters(subject: Subject) -> None:
     spec = subject.spec
-    relay = Relay(_HANDOVER_AFTER, subject.target, constructor=spec.other_hyperparameters)
+    # Options the implementation does not take are judged by the checks about them.
+    other = taken_options(spec.other_hyperparameters, subject.factory)
+    relay = Relay(_HANDOVER_AFTER, subject.target, constructor=other)
     inspect = options_are(spec, {0: spec.example_hyperparameters})
     expect_trajectory(subject, _case(spec), relay=relay, inspect=inspect)
+
+
+def _deep_case(spec: OptimizerSpec, factory: Callable[..., Any]) -> Case:
+    """Three groups with options of their own, fp32, bf16 and fp64 params, one param never
+    stepped and one first stepped at step 2 (so state is created out of param order)."""
+    other = taken_options(spec.other_hyperparameters, factory)
+    first, second = [key for key in spec.defaults if key in other][:2]
+    params = [
+        example_param((2, 3), torch.float32, seed=1),
+        example_param((3,), torch.bfloat16, seed=2),
+        example_param((4,), torch.float32, seed=3),
+        example_param((), torch.float64, seed=4),
+        example_param((3,), torch.float32, seed=5),
+    ]
+    return example_case(
+        params,
+        steps=2 * _HANDOVER_AFTER,
+        constructor=taken_options(spec.example_hyperparameters, factory),
+        groups=[[0, 1], [2, 3], [4]],
+        group_options=[{}, {first: other[first]}, {second: other[second]}],
+        none_grads={1: [2, 3], 2: [2], 3: [2], 4: [2]},
+    )
+
+
+def _saved_state_by_position(stepped: Stepped) -> str | None:
+    state = exposed_state(stepped.optimizer)
+    if state is None:
+        return None
+    saved = stepped.optimizer.state_dict()["state"]
+    with_state = [i for i, param in enumerate(stepped.params) if state.get(param)]
+    if sorted(saved) != with_state:
+        return (
+            f"state_dict()['state'] has entries {sorted(saved)}, expected exactly one per "
+            f"param that has state, keyed by its position across param_groups: {with_state}"
+        )
+    for i in with_state:
+        for key, value in state[stepped.params[i]].items():
+            kept = saved[i].get(key)
+            same = torch.equal(kept, value) if isinstance(value, torch.Tensor) else kept == value
+            if not same:
+                return (
+                    f"state_dict()['state'][{i}][{key!r}] is not param {i}'s state[{key!r}]: "
+                    "entries are keyed by the param's position across param_groups"
+                )
+    return None
+
+
+def _all_of(*inspections: Callable[[Stepped], str | None]) -> Callable[[Stepped], str | None]:
+    def inspect(stepped: Stepped) -> str | None:
+        return next((p for i in inspections if (p := i(stepped)) is not None), None)
+
+    return inspect
+
+
+def _state_dict_depth(subject: Subject) -> None:
+    spec = subject.spec
+    case = _deep_case(spec, subject.factory)
+    other = taken_options(spec.other_hyperparameters, subject.factory)
+    relay = Relay(
+        _HANDOVER_AFTER, subject.target, _through_torch_save, _THROUGH_TORCH_SAVE, constructor=other
+    )
+    every_group = {
+        g: {**spec.defaults, **case.constructor, **group.options}
+        for g, group in enumerate(case.groups)
+    }
+    inspect = _all_of(
+        state_is_laid_out(spec, capturable=False),
+        _saved_state_by_position,
+        options_are(spec, every_group),
+    )
+    expect_trajectory(subject, case, relay=relay, inspect=inspect)
+
+
+def _state_dict_cross_dtype(subject: Subject) -> None:
+    spec = subject.spec
+    params = [
+        example_param((2, 3), torch.bfloat16, seed=1),
+        example_param((3,), torch.bfloat16, seed=2),
+        example_param((), torch.float32, seed=3),
+    ]
+    constructor = taken_options(spec.example_hyperparameters, subject.factory)
+    case = example_case(params, steps=2 * _HANDOVER_AFTER, constructor=constructor)
+    # Towards more precision: every value is exact in the new dtype, so the oracle still holds.
+    relay = Relay(
+        _HANDOVER_AFTER,
+        subject.target,
+        _through_torch_save,
+        _THROUGH_TORCH_SAVE,
+        dtypes=(torch.float32, torch.float64, torch.float64),
+    )
+    inspect = state_is_laid_out(spec, capturable=False)
+    expect_trajectory(subject, case, relay=relay, inspect=inspect)
+
+
+def _as_old_checkpoint(spec: OptimizerSpec) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def transfer(state_dict: dict[str, Any]) -> dict[str, Any]:
+        old = deep_copy(state_dict)
+        for state in old["state"].values():
+            if spec.step_key in state:
+                state[spec.step_key] = float(state[spec.step_key])
+        for group in old["param_groups"]:
+            for option in spec.options_added_later:
+                group.pop(option, None)
+        return old
+
+    return transfer
+
+
+def _old_checkpoints(subject: Subject) -> None:
+    spec = subject.spec
+    relay = Relay(
+        _HANDOVER_AFTER,
+        subject.target,
+        _as_old_checkpoint(spec),
+        "state_dict = copy.deepcopy(optimizer.state_dict())\n"
+        "for state in state_dict['state'].values():\n"
+        f"    state[{spec.step_key!r}] = float(state[{spec.step_key!r}])\n"
+        "for group in state_dict['param_groups']:\n"
+        f"    for option in {list(spec.options_added_later)!r}:\n"
+        "        group.pop(option, None)",
+    )
+    inspect = state_is_laid_out(spec, capturable=False)
+    expect_trajectory(subject, _case(spec), start=_reference(spec), relay=relay, inspect=inspect)
+
+
+def _through_pickle(value: Any) -> Any:
+    return pickle.loads(pickle.dumps(value))
+
+
+def _copies_continue(subject: Subject) -> None:
+    spec = subject.spec
+    constructor = taken_options(spec.example_hyperparameters, subject.factory)
+    case = example_case(
+        [example_param((2, 3), seed=1), example_param((3,), seed=2)], steps=4, constructor=constructor
+    )
+    params = [build_param(p, subject.device).requires_grad_() for p in case.params]
+    optimizer = subject.factory(params, **constructor)
+    snippet = render_script(
+        subject.target,
+        str(subject.device),
+        f"""
+import copy, pickle
+params = [torch.randn(2, 3, device=DEVICE, requires_grad=True), torch.randn(3, device=DEVICE, requires_grad=True)]
+optimizer = Optimizer(params, **{constructor!r})
+def step(optimizer, params):
+    for p in params:
+        p.grad = torch.ones_like(p)
+    optimizer.step()
+step(optimizer, params); step(optimizer, params)
+copied, copied_params = copy.deepcopy((optimizer, params))
+pickled, pickled_params = pickle.loads(pickle.dumps((optimizer, params)))
+for run in ((optimizer, params), (copied, copied_params), (pickled, pickled_params)):
+    step(*run); step(*run)
+print(params, copied_params, pickled_params)  # expected: identical
+""",
+    )
+
+    def step(stepped: Any, tensors: list[torch.Tensor], t: int) -> None:
+        for param, param_case, values in zip(tensors, case.params, case.grads[t], strict=True):
+            param.grad = build_param(param_case, subject.device, values)
+        stepped.step()
+
+    for t in range(2):
+        step(optimizer, params, t)
+    # Copying the optimizer and its params together keeps the copy's params those it steps.
+    copies = {
+        "copy.deepcopy": copy.deepcopy((optimizer, params)),
+        "pickle.dumps / pickle.loads": _through_pickle((optimizer, params)),
+    }
+    for t in range(2, 4):
+        step(optimizer, params, t)
+        for copied, copied_params in copies.values():
+            step(copied, copied_params, t)
+    for how, (copied, copied_params) in copies.items():
+        for i, (param, twin) in enumerate(zip(params, copied_params, strict=True)):
+            expect(
+                torch.equal(param.detach().cpu(), twin.detach().cpu()),
+                f"an optimizer copied through {how} after 2 steps, then stepped twice more like "
+                f"the original, left param {i} at {twin.detach()}; the original at "
+                f"{param.detach()}: a copy continues identically",
+                snippet,
+            )
+
+
+def _named_optimizer(factory: Callable[..., Any], device: torch.device, named: bool) -> Any:
+    params = [
+        torch.zeros(2, 3, device=device, requires_grad=True),
+        torch.zeros(3, device=device, requires_grad=True),
+    ]
+    optimizer = factory(list(zip(_NAMES, params, strict=True)) if named else params)
+    for param in params:
+        param.grad = torch.ones_like(param)
+    optimizer.step()
+    return optimizer
+
+
+_NAMES = ("layer.weight", "layer.bias")
+
+
+def _named_parameters(subject: Subject) -> None:
+    reference = _named_optimizer(subject.spec.reference, subject.device, named=True)
+    if "param_names" not in reference.param_groups[0]:
+        raise CheckSkipped(f"this {subject.spec.reference_name} keeps no param names (torch < 2.6)")
+    names = list(_NAMES)
+    snippet = render_script(
+        subject.target,
+        str(subject.device),
+        f"""
+def stepped(named):
+    params = [torch.zeros(2, 3, device=DEVICE, requires_grad=True), torch.zeros(3, device=DEVICE, requires_grad=True)]
+    optimizer = Optimizer(list(zip({names!r}, params)) if named else params)
+    for param in params:
+        param.grad = torch.ones_like(param)
+    optimizer.step()
+    return optimizer
+print(stepped(True).state_dict()["param_groups"])  # expected: 'param_names': {names!r}
+unnamed = stepped(False)
+unnamed.load_state_dict(stepped(True).state_dict())
+print(unnamed.param_groups[0].get("param_names"))  # expected: {names!r}
+named = stepped(True)
+named.load_state_dict(stepped(False).state_dict())
+print(named.param_groups[0].get("param_names"))  # expected: {names!r}
+""",
+    )
+    try:
+        named = _named_optimizer(subject.factory, subject.device, named=True)
+    except Exception as error:
+        raise MissingAPI(
+            f"{subject.target.name} does not take (name, param) pairs, which this rule is about "
+            f"(building over them {raised(error)})"
+        ) from error
+    saved = named.state_dict()["param_groups"][0].get("param_names")
+    expect(
+        saved == names,
+        f"built over named params {names}, state_dict()['param_groups'][0]['param_names'] is "
+        f"{saved!r}, expected {names}",
+        snippet,
+    )
+    situations = {
+        "a state dict with param names loaded into an optimizer without": (False, True),
+        "a state dict without param names loaded into an optimizer with them": (True, False),
+    }
+    for situation, (loading_named, saved_named) in situations.items():
+        loading = _named_optimizer(subject.factory, subject.device, named=loading_named)
+        loading.load_state_dict(
+            _named_optimizer(subject.factory, subject.device, named=saved_named).state_dict()
+        )
+        kept = loading.param_groups[0].get("param_names")
+        expect(
+            kept == names,
+            f"after {situation}, param_groups[0]['param_names'] is {kept!r}, expected {names} "
+            "(loaded names are kept; without loaded names the optimizer's own stay)",
+            snippet,
+        )
 
 
 def _load_into(
@@ -95,6 +379,7 @@ def _load_into(
 
 
 def _load_state_dict_validation(subject: Subject) -> None:
+    expect_param_groups(subject.target)
     situations = {
         "loading a state dict of 2 param groups into an optimizer with 1": ([2, 1], [3]),
         "loading a state dict whose groups hold 2 and 1 params into groups of 1 and 2": (
@@ -132,7 +417,7 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "state_dict_roundtrip",
             "loading state_dict() into a fresh optimizer over the same params continues the "
-            "same trajectory",
+            "same trajectory, the state keeping its layout",
             _roundtrip,
         ),
         Check(
@@ -152,6 +437,43 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             f"the implementation's state_dict loads into {reference}, which continues the "
             "trajectory",
             _cross_load_to_reference,
+        ),
+        Check(
+            "state_dict_depth",
+            "through torch.save/torch.load, a state dict of several groups with options of "
+            "their own, fp32/bf16/fp64 params and a never-stepped param restores every group's "
+            "hyperparameters and continues the trajectory; state_dict()['state'] holds one "
+            "entry per param with state, keyed by its position across param_groups; after "
+            "loading, the state keeps its layout (step counter dtype and device, buffers in "
+            "the param's dtype)",
+            _state_dict_depth,
+        ),
+        Check(
+            "state_dict_cross_dtype",
+            "loading a state dict into params of another dtype casts the state to the param's "
+            "dtype (the step counter excepted) and continues the trajectory",
+            _state_dict_cross_dtype,
+        ),
+        Check(
+            "old_checkpoints",
+            f"a {reference} checkpoint of an older format (step counters as Python floats, "
+            "options added later missing from the groups) loads; the missing options take "
+            "their defaults, the step counters become tensors, and the trajectory continues",
+            _old_checkpoints,
+        ),
+        Check(
+            "copy_and_pickle",
+            "a stepped optimizer copied with copy.deepcopy or through pickle (with its params) "
+            "continues exactly as the original does",
+            _copies_continue,
+        ),
+        Check(
+            "named_parameters",
+            "an optimizer built over (name, param) pairs keeps their names in param_groups and "
+            "state_dict()['param_groups'] ('param_names', torch >= 2.6); loading a state dict "
+            "with names into an optimizer without keeps the loaded names, and loading one "
+            "without names keeps the optimizer's",
+            _named_parameters,
         ),
         Check(
             "load_state_dict_validation",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
+from typing import Any
+
 import torch
 
 from .check import Check
-from ..expectations import expect, outcome_of
+from ..expectations import expect, expect_same_error, outcome_of, raised
 from ..failures import CheckFailure
 from ..snippet import render_script
 from ..spec import OptimizerSpec
@@ -27,14 +31,18 @@ print(Optimizer([param], *{example!r}).param_groups[0])  # in order: {list(spec.
 """,
     )
     param = torch.zeros(3, device=subject.device, requires_grad=True)
-    cases = {
-        "constructed with defaults": (subject.factory([param]), dict(spec.defaults)),
+    calls = {
+        "constructed with defaults": ((), dict(spec.defaults)),
         f"constructed with positional {', '.join(spec.positional)} = {example}": (
-            subject.factory([param], *example),
+            tuple(example),
             dict(zip(spec.positional, example, strict=True)),
         ),
     }
-    for how, (optimizer, expected) in cases.items():
+    for how, (positional, expected) in calls.items():
+        try:
+            optimizer = subject.factory([param], *positional)
+        except Exception as error:
+            raise CheckFailure(f"{how}: the constructor {raised(error)}", snippet) from error
         group = optimizer.param_groups[0]
         for key, value in expected.items():
             actual = group.get(key, "<missing>")
@@ -84,6 +92,52 @@ def _constructor_validation(subject: Subject) -> None:
         )
 
 
+def _warnings_of(call: Callable[[], Any]) -> list[str]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
+def _optimizer_constructor_errors(subject: Subject) -> None:
+    spec, device = subject.spec, subject.device
+    snippet = render_script(
+        subject.target,
+        str(subject.device),
+        """
+Optimizer([])  # an empty list
+weight = torch.ones(3, device=DEVICE, requires_grad=True)
+Optimizer([weight * 2])  # a non-leaf tensor
+param = torch.zeros(3, device=DEVICE, requires_grad=True)
+Optimizer([param, param])  # one param twice: a warning
+""",
+    )
+
+    def non_leaf() -> list[torch.Tensor]:
+        return [torch.ones(3, device=device, requires_grad=True) * 2]
+
+    situations: dict[str, Callable[[], list[torch.Tensor]]] = {
+        "constructed over an empty list of params": lambda: [],
+        "constructed over a non-leaf tensor": non_leaf,
+    }
+    for situation, params in situations.items():
+        expect_same_error(
+            lambda: spec.reference(params()),
+            lambda: subject.factory(params()),
+            situation,
+            snippet,
+        )
+    param = torch.zeros(3, device=device, requires_grad=True)
+    expected = _warnings_of(lambda: spec.reference([param, param]))
+    actual = _warnings_of(lambda: subject.factory([param, param]))
+    expect(
+        actual == expected,
+        f"constructed over a group holding one param twice, it warned {actual}, expected "
+        f"{expected}",
+        snippet,
+    )
+
+
 def checks(spec: OptimizerSpec) -> list[Check]:
     defaults = ", ".join(f"{k}={v!r}" for k, v in spec.defaults.items())
     return [
@@ -99,5 +153,12 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             f"raise the exception {spec.reference_name} raises, with the same message; "
             "extreme valid values are accepted",
             _constructor_validation,
+        ),
+        Check(
+            "optimizer_constructor_errors",
+            "as torch.optim.Optimizer does: an empty list of params and a non-leaf tensor "
+            "raise its exceptions, with its messages; a group holding one param twice warns "
+            "as it warns",
+            _optimizer_constructor_errors,
         ),
     ]

@@ -24,6 +24,8 @@ Complex params are stepped as real tensors of (real, imaginary) pairs.
 
 from __future__ import annotations
 
+import collections
+import copy
 import dataclasses
 import functools
 import inspect
@@ -34,7 +36,12 @@ from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
-from torch.optim.optimizer import Optimizer, ParamsT
+from torch.optim.optimizer import (
+    Optimizer,
+    ParamsT,
+    _global_optimizer_post_hooks,
+    _global_optimizer_pre_hooks,
+)
 
 __all__ = ["BrokenAdadelta", "Hyperparameters", "ReferenceAdadelta"]
 
@@ -186,9 +193,11 @@ class ReferenceAdadelta(Optimizer):
 
     def _new_step(self, param: Tensor, group: dict[str, Any]) -> Any:
         # A CPU step costs no device sync to read; capturable (CUDA graph) steps must live on
-        # the param's device.
-        device = param.device if group["capturable"] else torch.device("cpu")
-        return torch.zeros((), dtype=torch.float32, device=device)
+        # the param's device, in float32. Others follow the default dtype if it is float64.
+        if group["capturable"]:
+            return torch.zeros((), dtype=torch.float32, device=param.device)
+        wide = torch.get_default_dtype() == torch.float64
+        return torch.zeros((), dtype=torch.float64 if wide else torch.float32)
 
     def _zeros_like(self, param: Tensor) -> Tensor:
         """A zero running average: the param's dtype, device, shape and memory format."""
@@ -224,11 +233,12 @@ class ReferenceAdadelta(Optimizer):
         average.mul_(rho).addcmul_(value, value, value=1 - rho)
 
     def _delta(self, grad: Tensor, square_avg: Tensor, acc_delta: Tensor, eps: float) -> Tensor:
-        """Δx = RMS(acc_delta) / RMS(square_avg) · g."""
-        return self._rms(acc_delta, eps).div_(self._rms(square_avg, eps)).mul_(grad)
+        """Δx = RMS(acc_delta) / RMS(square_avg) · g, out of place so that autograd can
+        differentiate through it (differentiable=True)."""
+        return self._rms(acc_delta, eps) / self._rms(square_avg, eps) * grad
 
     def _rms(self, average: Tensor, eps: float) -> Tensor:
-        return average.add(eps).sqrt_()
+        return average.add(eps).sqrt()
 
     def _apply(self, param: Tensor, delta: Tensor, lr: float | Tensor) -> None:
         """θ <- θ - γ Δx, in place."""
@@ -238,8 +248,10 @@ class ReferenceAdadelta(Optimizer):
 class BrokenAdadelta(ReferenceAdadelta):
     """Base of the broken variants; each direct subclass carries exactly one bug."""
 
-    # The conformance check that must fail for this implementation.
+    # The conformance check that must fail for this implementation, and a fragment of the
+    # failure message that names the rule it breaks.
     expected_failing_check: ClassVar[str]
+    expected_message: ClassVar[str]
 
 
 # Update math ------------------------------------------------------------------------------
@@ -249,6 +261,7 @@ class EpsOutsideSqrt(BrokenAdadelta):
     """RMS computed as sqrt(average) + ε instead of sqrt(average + ε)."""
 
     expected_failing_check = "update_math"
+    expected_message = '(float64 oracle)'
 
     def _rms(self, average: Tensor, eps: float) -> Tensor:
         return average.sqrt().add_(eps)
@@ -258,6 +271,7 @@ class NumeratorUsesNewAccDelta(BrokenAdadelta):
     """Updates u first and applies a Δx whose numerator uses u_t instead of u_{t-1}."""
 
     expected_failing_check = "update_math"
+    expected_message = '(float64 oracle)'
 
     def _update(
         self,
@@ -276,6 +290,7 @@ class RhoSwapped(BrokenAdadelta):
     """Running averages weight the old average by 1 - ρ and the new value by ρ."""
 
     expected_failing_check = "update_math"
+    expected_message = '(float64 oracle)'
 
     def _running_average(self, average: Tensor, value: Tensor, rho: float) -> None:
         average.mul_(1 - rho).addcmul_(value, value, value=rho)
@@ -285,6 +300,7 @@ class LrAddedNotSubtracted(BrokenAdadelta):
     """θ <- θ + γ Δx: the update climbs the gradient."""
 
     expected_failing_check = "update_math"
+    expected_message = '(float64 oracle)'
 
     def _apply(self, param: Tensor, delta: Tensor, lr: float | Tensor) -> None:
         param.add_(delta, alpha=float(lr))
@@ -297,6 +313,7 @@ class WeightDecayIgnored(BrokenAdadelta):
     """weight_decay is stored but never added to the gradient."""
 
     expected_failing_check = "weight_decay"
+    expected_message = '(float64 oracle)'
 
     def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
         return super()._direction(param, grad, dataclasses.replace(hp, weight_decay=0))
@@ -306,6 +323,7 @@ class MaximizeIgnored(BrokenAdadelta):
     """maximize is stored but the gradient is never negated: it always minimizes."""
 
     expected_failing_check = "maximize"
+    expected_message = '(float64 oracle)'
 
     def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
         return super()._direction(param, grad, dataclasses.replace(hp, maximize=False))
@@ -315,6 +333,7 @@ class WeightDecayBeforeMaximize(BrokenAdadelta):
     """Adds λθ before negating for maximize, so the decay term is negated too."""
 
     expected_failing_check = "maximize_with_weight_decay"
+    expected_message = '(float64 oracle)'
 
     def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
         if hp.weight_decay != 0:
@@ -326,6 +345,7 @@ class RhoOneRejected(BrokenAdadelta):
     """Validates 0 <= rho < 1, so the documented bound rho=1 raises."""
 
     expected_failing_check = "rho_bounds"
+    expected_message = 'raised ValueError: Invalid rho value: 1.0'
     _VALID_RANGES = {
         **ReferenceAdadelta._VALID_RANGES,
         "rho": ("rho value", 0.0, math.nextafter(1.0, 0.0)),
@@ -336,6 +356,7 @@ class LrZeroSkipsStep(BrokenAdadelta):
     """Skips groups with lr=0 as a shortcut, so their state is neither created nor advanced."""
 
     expected_failing_check = "lr_zero"
+    expected_message = 'it was stepped, yet the optimizer holds no state for it'
 
     def _tensors_to_step(self, group: dict[str, Any]) -> list[tuple[Tensor, Tensor, State]]:
         return [] if group["lr"] == 0 else super()._tensors_to_step(group)
@@ -346,6 +367,7 @@ class TensorLrFrozenAtConstruction(BrokenAdadelta):
     in-place changes to the lr tensor (how a scheduler updates a Tensor lr) are ignored."""
 
     expected_failing_check = "tensor_lr"
+    expected_message = "['lr'] is a float, not the Tensor lr it was given"
 
     def __init__(self, params: ParamsT, lr: float | Tensor = 1.0, **options: Any) -> None:
         super().__init__(params, lr.item() if isinstance(lr, Tensor) else lr, **options)
@@ -355,6 +377,7 @@ class ConstructorHyperparametersForAllGroups(BrokenAdadelta):
     """Steps every group with the constructor's hyperparameters, ignoring per-group values."""
 
     expected_failing_check = "per_group_hyperparameters"
+    expected_message = '(float64 oracle)'
 
     def _hyperparameters(self, group: dict[str, Any]) -> Hyperparameters:
         return super()._hyperparameters(self.defaults)
@@ -364,6 +387,7 @@ class HyperparametersFrozenAtFirstStep(BrokenAdadelta):
     """Caches each group's hyperparameters at its first step; later changes are ignored."""
 
     expected_failing_check = "hyperparameter_changes"
+    expected_message = '(float64 oracle)'
 
     @functools.cached_property
     def _first_seen(self) -> dict[int, Hyperparameters]:
@@ -380,6 +404,7 @@ class Float64StateInFloat32(BrokenAdadelta):
     """Keeps float32 state for float64 params."""
 
     expected_failing_check = "dtypes"
+    expected_message = "is torch.float64 but its state['square_avg'] is torch.float32"
 
     def _zeros_like(self, param: Tensor) -> Tensor:
         zeros = super()._zeros_like(param)
@@ -390,6 +415,7 @@ class LowPrecisionStateInFloat32(BrokenAdadelta):
     """Keeps float32 state for bfloat16 and float16 params."""
 
     expected_failing_check = "dtypes"
+    expected_message = "is torch.bfloat16 but its state['square_avg'] is torch.float32"
 
     def _zeros_like(self, param: Tensor) -> Tensor:
         zeros = super()._zeros_like(param)
@@ -401,6 +427,7 @@ class ComplexArithmetic(BrokenAdadelta):
     root) instead of as (real, imaginary) pairs."""
 
     expected_failing_check = "complex_params"
+    expected_message = '(float64 oracle)'
 
     def _real_views(self, *tensors: Tensor) -> list[Tensor]:
         return list(tensors)
@@ -410,6 +437,7 @@ class StateIgnoresMemoryFormat(BrokenAdadelta):
     """Allocates state contiguous, so a channels_last param gets contiguous state."""
 
     expected_failing_check = "memory_layouts"
+    expected_message = '(those of torch.zeros_like(param, memory_format=torch.preserve_format))'
 
     def _zeros_like(self, param: Tensor) -> Tensor:
         return torch.zeros_like(param, memory_format=torch.contiguous_format)
@@ -420,9 +448,82 @@ class NonContiguousUpdateLost(BrokenAdadelta):
     (strided, transposed, channels_last), so such a param never changes."""
 
     expected_failing_check = "memory_layouts"
+    expected_message = '(float64 oracle)'
 
     def _apply(self, param: Tensor, delta: Tensor, lr: float | Tensor) -> None:
         super()._apply(param.contiguous(), delta, lr)
+
+
+# Size-dependent paths ---------------------------------------------------------------------
+
+# Elements per chunk of the chunked kernels below, and the size from which a two-path
+# implementation takes its "large tensor" path.
+CHUNK = 256
+LARGE = 2**16
+
+
+class ChunkedNumeratorWrongPastFirstChunk(BrokenAdadelta):
+    """A chunked kernel whose chunks after the first take Δx's numerator from u_t instead of
+    u_{t-1} once u is nonzero (from step 2): right on small tensors, wrong on larger ones."""
+
+    expected_failing_check = "tensor_sizes"
+    expected_message = "after step 5, param 2 (shape (1025,), torch.float32)"
+
+    def _update(
+        self,
+        param: Tensor,
+        grad: Tensor,
+        square_avg: Tensor,
+        acc_delta: Tensor,
+        hp: Hyperparameters,
+    ) -> None:
+        if param.numel() <= CHUNK or not param.is_contiguous() or not acc_delta.any():
+            super()._update(param, grad, square_avg, acc_delta, hp)
+            return
+        flat = [t.view(-1) for t in (param, grad, square_avg, acc_delta)]
+        super()._update(*(t[:CHUNK] for t in flat), hp)
+        NumeratorUsesNewAccDelta._update(self, *(t[CHUNK:] for t in flat), hp)
+
+
+class TailChunkDropped(BrokenAdadelta):
+    """A chunked kernel that writes back only whole chunks: a param larger than one chunk keeps
+    the elements of its ragged last chunk unchanged (its state still advances)."""
+
+    expected_failing_check = "tensor_sizes"
+    expected_message = "after step 5, param 2 (shape (1025,), torch.float32)"
+
+    def _apply(self, param: Tensor, delta: Tensor, lr: float | Tensor) -> None:
+        whole = param.numel() - param.numel() % CHUNK
+        if param.numel() <= CHUNK or not param.is_contiguous():
+            super()._apply(param, delta, lr)
+            return
+        super()._apply(param.view(-1)[:whole], delta.reshape(-1)[:whole], lr)
+
+
+class LargeTensorPathIgnoresMaximize(BrokenAdadelta):
+    """Takes another path for tensors of 2^16 elements or more, which never negates the
+    gradient: maximize works on small params only."""
+
+    expected_failing_check = "tensor_sizes"
+    expected_message = "after step 5, param 3 (shape (262147,), torch.float32)"
+
+    def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
+        if param.numel() >= LARGE:
+            hp = dataclasses.replace(hp, maximize=False)
+        return super()._direction(param, grad, hp)
+
+
+class LargeTensorPathIgnoresWeightDecay(BrokenAdadelta):
+    """Takes another path for tensors of 2^16 elements or more, which never adds λθ: weight
+    decay works on small params only."""
+
+    expected_failing_check = "tensor_sizes"
+    expected_message = "after step 5, param 3 (shape (262147,), torch.float32)"
+
+    def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
+        if param.numel() >= LARGE:
+            hp = dataclasses.replace(hp, weight_decay=0)
+        return super()._direction(param, grad, hp)
 
 
 # Step semantics ---------------------------------------------------------------------------
@@ -432,6 +533,7 @@ class ClosureCalledTwice(BrokenAdadelta):
     """Evaluates the closure twice per step."""
 
     expected_failing_check = "closure"
+    expected_message = 'called the closure 2 times, expected once'
 
     def _evaluate(self, closure: Closure | None) -> Any:
         super()._evaluate(closure)
@@ -442,6 +544,7 @@ class ClosureWithoutGrad(BrokenAdadelta):
     """Calls the closure in the caller's grad mode, so under no_grad it cannot backward."""
 
     expected_failing_check = "closure"
+    expected_message = 'ran the closure with grad disabled'
 
     def _evaluate(self, closure: Closure | None) -> Any:
         return None if closure is None else closure()
@@ -451,6 +554,7 @@ class LossNotReturned(BrokenAdadelta):
     """Evaluates the closure but drops its loss: step returns None."""
 
     expected_failing_check = "closure"
+    expected_message = "returned None, expected the closure's loss"
 
     def _evaluate(self, closure: Closure | None) -> Any:
         super()._evaluate(closure)
@@ -461,6 +565,7 @@ class NoneGradSteppedAsZero(BrokenAdadelta):
     """Steps params whose grad is None as if their grad were zero (state is created)."""
 
     expected_failing_check = "none_grad_skipped"
+    expected_message = 'its grad has been None at every step, yet the optimizer created state for it'
 
     def _grad(self, param: Tensor) -> Tensor | None:
         grad = super()._grad(param)
@@ -471,6 +576,7 @@ class ZeroGradSkipped(BrokenAdadelta):
     """Skips params whose grad is all zeros, so their state is neither created nor advanced."""
 
     expected_failing_check = "zero_grad_stepped"
+    expected_message = 'it was stepped, yet the optimizer holds no state for it'
 
     def _grad(self, param: Tensor) -> Tensor | None:
         grad = super()._grad(param)
@@ -481,6 +587,7 @@ class GradModifiedInPlace(BrokenAdadelta):
     """Negates for maximize and adds weight decay in place, writing into ``p.grad``."""
 
     expected_failing_check = "grads_not_modified"
+    expected_message = "'s .grad in place"
 
     def _direction(self, param: Tensor, grad: Tensor, hp: Hyperparameters) -> Tensor:
         if hp.maximize:
@@ -494,6 +601,7 @@ class SparseGradDensified(BrokenAdadelta):
     """Densifies sparse grads instead of raising torch's error."""
 
     expected_failing_check = "sparse_grad_error"
+    expected_message = "expected RuntimeError('Adadelta does not support sparse gradients'), nothing was raised"
 
     def _grad(self, param: Tensor) -> Tensor | None:
         if param.grad is not None and param.grad.is_sparse:
@@ -507,11 +615,102 @@ class StepBypassesHooks(BrokenAdadelta):
     decorator copies attributes from an already wrapped step)."""
 
     expected_failing_check = "step_hooks"
+    expected_message = "step() called hooks [], expected ['pre hook 1', 'pre hook 2', 'post hook']"
 
     def step(self, closure: Closure | None = None) -> Any:
         return inspect.unwrap(ReferenceAdadelta.step)(self, closure)
 
     step.hooked = True  # type: ignore[attr-defined]
+
+
+class GradsReadBeforePreHooks(BrokenAdadelta):
+    """Takes its copy of the grads before running the step pre hooks, so what a hook does to
+    the grads (clipping, rescaling) never reaches the step."""
+
+    expected_failing_check = "step_hooks_act"
+    expected_message = "a step pre hook halved the grads and set lr, yet the step did not follow"
+
+    def step(self, closure: Closure | None = None) -> Any:
+        params = [p for group in self.param_groups for p in group["params"]]
+        grads = [(p, p.grad.clone()) for p in params if p.grad is not None]
+        for hook in self._optimizer_step_pre_hooks.values():
+            hook(self, (self,), {"closure": closure})
+        for param, grad in grads:
+            param.grad = grad
+        return inspect.unwrap(ReferenceAdadelta.step)(self, closure)
+
+    step.hooked = True  # type: ignore[attr-defined]
+
+
+class PreHookResultIgnored(BrokenAdadelta):
+    """Runs the step pre hooks itself but ignores the (args, kwargs) they return."""
+
+    expected_failing_check = "step_hooks_act"
+    expected_message = "yet step() called it 0 times and returned None"
+
+    def step(self, closure: Closure | None = None) -> Any:
+        for hook in self._optimizer_step_pre_hooks.values():
+            hook(self, (self,), {"closure": closure})
+        loss = inspect.unwrap(ReferenceAdadelta.step)(self, closure)
+        for hook in self._optimizer_step_post_hooks.values():
+            hook(self, (self,), {"closure": closure})
+        return loss
+
+    step.hooked = True  # type: ignore[attr-defined]
+
+
+class GlobalHooksAfterOwn(BrokenAdadelta):
+    """Runs its own step pre hooks before the global ones, and the global post hooks before
+    its own."""
+
+    expected_failing_check = "step_hooks_act"
+    expected_message = (
+        "step() called hooks ['pre hook', 'global pre hook', 'global post hook', 'post hook']"
+    )
+
+    def step(self, closure: Closure | None = None) -> Any:
+        arguments: tuple[tuple[Any, ...], dict[str, Any]] = ((self,), {"closure": closure})
+        pre = (*self._optimizer_step_pre_hooks.values(), *_global_optimizer_pre_hooks.values())
+        for hook in pre:
+            arguments = hook(self, *arguments) or arguments
+        loss = inspect.unwrap(ReferenceAdadelta.step)(*arguments[0], **arguments[1])
+        post = (*_global_optimizer_post_hooks.values(), *self._optimizer_step_post_hooks.values())
+        for hook in post:
+            hook(self, *arguments)
+        return loss
+
+    step.hooked = True  # type: ignore[attr-defined]
+
+
+class LoadPreHookResultIgnored(BrokenAdadelta):
+    """Runs the load_state_dict pre hooks but loads the dict it was given, not the one a hook
+    returned."""
+
+    expected_failing_check = "state_dict_hooks_act"
+    expected_message = "the returned dict is the one loaded"
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        hooks = dict(self._optimizer_load_state_dict_pre_hooks)
+        for hook in hooks.values():
+            hook(self, state_dict)
+        self._optimizer_load_state_dict_pre_hooks.clear()
+        try:
+            super().load_state_dict(state_dict)
+        finally:
+            self._optimizer_load_state_dict_pre_hooks.update(hooks)
+
+
+class PrependIgnored(BrokenAdadelta):
+    """Accepts prepend=True when registering state dict pre hooks but appends the hook."""
+
+    expected_failing_check = "state_dict_hooks_act"
+    expected_message = "(prepend=True puts a hook first)"
+
+    def register_state_dict_pre_hook(self, hook: Any, prepend: bool = False) -> Any:
+        return super().register_state_dict_pre_hook(hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Any, prepend: bool = False) -> Any:
+        return super().register_load_state_dict_pre_hook(hook)
 
 
 # State layout -----------------------------------------------------------------------------
@@ -521,6 +720,7 @@ class StepCounterIsInt(BrokenAdadelta):
     """Counts steps in a Python int instead of a 0-d float32 tensor."""
 
     expected_failing_check = "step_counter"
+    expected_message = "state['step'] is a int, expected a tensor"
 
     def _new_step(self, param: Tensor, group: dict[str, Any]) -> Any:
         return 0
@@ -530,6 +730,7 @@ class StepCounterStartsAtOne(BrokenAdadelta):
     """Initialises the step counter to 1, so after t steps it reads t + 1."""
 
     expected_failing_check = "step_counter"
+    expected_message = "state['step'] is 2.0, expected 1.0"
 
     def _new_step(self, param: Tensor, group: dict[str, Any]) -> Any:
         return super()._new_step(param, group).add_(1)
@@ -539,6 +740,7 @@ class StepCounterSharedAcrossParams(BrokenAdadelta):
     """Gives every param the same step tensor, which advances once per param per step."""
 
     expected_failing_check = "step_counter"
+    expected_message = "state['step'] is 2.0, expected 1.0"
 
     @functools.cached_property
     def _shared_step(self) -> Tensor:
@@ -552,6 +754,7 @@ class ExtraStateKey(BrokenAdadelta):
     """Reserves a ``delta`` scratch buffer in each param's state besides torch's three keys."""
 
     expected_failing_check = "state_layout"
+    expected_message = "expected exactly ['acc_delta', 'square_avg', 'step']"
 
     def _new_state(self, param: Tensor, group: dict[str, Any]) -> State:
         return {**super()._new_state(param, group), "delta": self._zeros_like(param)}
@@ -564,6 +767,7 @@ class StateDictDropsStep(BrokenAdadelta):
     """Leaves ``step`` out of the saved per-param state."""
 
     expected_failing_check = "state_dict_roundtrip"
+    expected_message = "raised KeyError: 'step'"
 
     def state_dict(self) -> dict[str, Any]:
         saved = super().state_dict()
@@ -579,6 +783,7 @@ class GroupHoldsCustomObject(BrokenAdadelta):
     holds an object that ``torch.load(weights_only=True)`` refuses."""
 
     expected_failing_check = "state_dict_serialization"
+    expected_message = 'raised UnpicklingError: Weights only load failed'
 
     def _hyperparameters(self, group: dict[str, Any]) -> Hyperparameters:
         group["hyperparameters"] = super()._hyperparameters(group)
@@ -590,6 +795,7 @@ class RejectsUnversionedStateDict(BrokenAdadelta):
     torch.optim.Adadelta's."""
 
     expected_failing_check = "cross_load_from_reference"
+    expected_message = 'raised ValueError: not a ReferenceAdadelta state dict of format 1'
 
     def state_dict(self) -> dict[str, Any]:
         return {**super().state_dict(), "format": 1}
@@ -605,6 +811,7 @@ class StateDictRenamesKeys(BrokenAdadelta):
     load: it reloads its own checkpoints, but torch.optim.Adadelta cannot step from them."""
 
     expected_failing_check = "cross_load_to_reference"
+    expected_message = "raised KeyError: 'square_avg'"
 
     _SAVED_NAMES: ClassVar[dict[str, str]] = {"square_avg": "v", "acc_delta": "u"}
 
@@ -624,11 +831,27 @@ class StateDictRenamesKeys(BrokenAdadelta):
         super().load_state_dict(self._renamed(state_dict, loaded_names))
 
 
+class StateDictDropsParamNames(BrokenAdadelta):
+    """Leaves the param names out of the saved groups, so a checkpoint forgets them."""
+
+    expected_failing_check = "named_parameters"
+    expected_message = "state_dict()['param_groups'][0]['param_names'] is None"
+
+    def state_dict(self) -> dict[str, Any]:
+        saved = super().state_dict()
+        groups = [
+            {key: value for key, value in group.items() if key != "param_names"}
+            for group in saved["param_groups"]
+        ]
+        return {**saved, "param_groups": groups}
+
+
 class LoadStateDictSwallowsMismatch(BrokenAdadelta):
     """Turns load_state_dict's errors for mismatched groups into a warning and loads
     nothing."""
 
     expected_failing_check = "load_state_dict_validation"
+    expected_message = "expected ValueError('loaded state dict has a different number of parameter groups'), nothing was raised"
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         try:
@@ -642,6 +865,7 @@ class LoadStateDictKeepsCurrentHyperparameters(BrokenAdadelta):
     saved ones."""
 
     expected_failing_check = "load_state_dict_restores_hyperparameters"
+    expected_message = '(float64 oracle)'
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         current = [
@@ -658,6 +882,7 @@ class StateDictIgnoresHooks(BrokenAdadelta):
     state_dict pre- and post-hooks."""
 
     expected_failing_check = "state_dict_hooks"
+    expected_message = 'lacks what its post hook added'
 
     def state_dict(self) -> dict[str, Any]:
         index: dict[int, int] = {}
@@ -670,6 +895,107 @@ class StateDictIgnoresHooks(BrokenAdadelta):
         return {"state": state, "param_groups": groups}
 
 
+class LoadRestoresFirstGroupOnly(BrokenAdadelta):
+    """load_state_dict restores the saved hyperparameters of the first group only; the other
+    groups keep those the optimizer was constructed with."""
+
+    expected_failing_check = "state_dict_depth"
+    expected_message = "after step 3, param 3 (shape (), torch.float64)"
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        current = [
+            {key: value for key, value in group.items() if key != "params"}
+            for group in self.param_groups
+        ]
+        super().load_state_dict(state_dict)
+        for group, options in zip(self.param_groups[1:], current[1:], strict=True):
+            group.update(options)
+
+
+class StateDictListsNeverSteppedParams(BrokenAdadelta):
+    """state_dict()["state"] has an empty entry for every param never stepped."""
+
+    expected_failing_check = "state_dict_depth"
+    expected_message = "state_dict()['state'] has entries [0, 1, 2, 3, 4], expected exactly one"
+
+    def state_dict(self) -> dict[str, Any]:
+        saved = super().state_dict()
+        positions = [i for group in saved["param_groups"] for i in group["params"]]
+        return {**saved, "state": {i: saved["state"].get(i, {}) for i in positions}}
+
+
+class StateNumberedByCreationOrder(BrokenAdadelta):
+    """state_dict() numbers the per-param state by the order the state was created in, not by
+    the param's position across param_groups."""
+
+    expected_failing_check = "state_dict_depth"
+    expected_message = "state_dict()['state'] has entries [0, 1, 2], expected exactly one"
+
+    def state_dict(self) -> dict[str, Any]:
+        saved = super().state_dict()
+        params = [p for group in self.param_groups for p in group["params"]]
+        position = {id(p): i for i, p in enumerate(params)}
+        created = [position[id(p)] for p, state in self.state.items() if state]
+        return {**saved, "state": {k: saved["state"][i] for k, i in enumerate(created)}}
+
+
+class LoadMakesStepFloat64(BrokenAdadelta):
+    """load_state_dict turns every step counter into a float64 tensor."""
+
+    expected_failing_check = "state_dict_depth"
+    expected_message = "state['step'] is a 0-d torch.float64 tensor on cpu, expected a 0-d torch.float32"
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        for state in self.state.values():
+            state["step"] = state["step"].to(torch.float64)
+
+
+class LoadKeepsSavedDtype(BrokenAdadelta):
+    """load_state_dict leaves the loaded buffers in the dtype they were saved in, instead of
+    casting them to the param's dtype."""
+
+    expected_failing_check = "state_dict_cross_dtype"
+    expected_message = "state['square_avg'] is torch.bfloat16 on cpu"
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        params = [p for group in self.param_groups for p in group["params"]]
+        for i, saved in state_dict["state"].items():
+            for key in ("square_avg", "acc_delta"):
+                self.state[params[i]][key] = self.state[params[i]][key].to(saved[key].dtype)
+
+
+class OldCheckpointStepLeftFloat(BrokenAdadelta):
+    """Loads a checkpoint whose step counters are Python floats (older torch) without turning
+    them into tensors."""
+
+    expected_failing_check = "old_checkpoints"
+    expected_message = "state['step'] is a float, expected a tensor"
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        Optimizer.__setstate__(self, state)
+        for group in self.param_groups:
+            for option, default in self._FLAG_DEFAULTS.items():
+                group.setdefault(option, default)
+
+
+class OldCheckpointFlagsMissing(BrokenAdadelta):
+    """Loads a checkpoint that lacks the options added later (older torch) without filling
+    them in with their defaults, so the next step cannot read them."""
+
+    expected_failing_check = "old_checkpoints"
+    expected_message = "raised KeyError: 'capturable'"
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        saved = copy.deepcopy(self._FLAG_DEFAULTS)
+        self._FLAG_DEFAULTS = {}
+        try:
+            super().__setstate__(state)
+        finally:
+            self._FLAG_DEFAULTS = saved
+
+
 # Param groups, zero_grad, constructor -----------------------------------------------------
 
 
@@ -678,6 +1004,7 @@ class AddParamGroupUsesLibraryDefaults(BrokenAdadelta):
     ...) instead of the values given to the constructor."""
 
     expected_failing_check = "add_param_group"
+    expected_message = '(float64 oracle)'
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         library_defaults = {
@@ -692,6 +1019,7 @@ class DuplicateParamsDropped(BrokenAdadelta):
     """Silently drops params that already belong to a group instead of raising."""
 
     expected_failing_check = "add_param_group_duplicates"
+    expected_message = "expected ValueError('some parameters appear in more than one parameter group'), nothing was raised"
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         params = param_group["params"]
@@ -705,15 +1033,135 @@ class ZeroGradKeepsZerosByDefault(BrokenAdadelta):
     """zero_grad defaults to set_to_none=False: grads become zero tensors instead of None."""
 
     expected_failing_check = "zero_grad"
+    expected_message = 'zero_grad() left .grad of params [0, 1] set, expected None'
 
     def zero_grad(self, set_to_none: bool = False) -> None:
         super().zero_grad(set_to_none)
+
+
+class RhoDefaultFromKeras(BrokenAdadelta):
+    """Defaults rho to 0.95, as Keras's Adadelta does, instead of torch's 0.9."""
+
+    expected_failing_check = "constructor_defaults"
+    expected_message = "constructed with defaults: param_groups[0]['rho'] is 0.95, expected 0.9"
+
+    def __init__(
+        self, params: ParamsT, lr: float | Tensor = 1.0, rho: float = 0.95, *args: Any, **options: Any
+    ) -> None:
+        super().__init__(params, lr, rho, *args, **options)
+
+
+class ZeroGradKeepsGradFn(BrokenAdadelta):
+    """zero_grad(set_to_none=False) zeroes grads in place without detaching them first, so a
+    grad computed with create_graph=True stays attached to its graph."""
+
+    expected_failing_check = "zero_grad"
+    expected_message = "left a grad that had a grad_fn attached to the graph"
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                if set_to_none:
+                    param.grad = None
+                else:
+                    param.grad.zero_()
+
+
+class NanLrAccepted(BrokenAdadelta):
+    """Validates with ``value < lowest`` rather than ``not lowest <= value``, so NaN passes."""
+
+    expected_failing_check = "constructor_validation"
+    expected_message = (
+        "NaN lr {'lr': nan}: expected ValueError('Invalid learning rate: nan'), nothing raised"
+    )
+
+    @classmethod
+    def _validate(cls, **values: Any) -> None:
+        for name, (label, lowest, highest) in cls._VALID_RANGES.items():
+            if values[name] < lowest or values[name] > highest:
+                raise ValueError(f"Invalid {label}: {values[name]}")
+
+
+class DuplicateParamsMergedSilently(BrokenAdadelta):
+    """Drops a param given twice in the constructor's list instead of warning as torch does."""
+
+    expected_failing_check = "optimizer_constructor_errors"
+    expected_message = "constructed over a group holding one param twice, it warned []"
+
+    def __init__(self, params: ParamsT, *args: Any, **options: Any) -> None:
+        params = list(params)
+        if all(isinstance(p, Tensor) for p in params):
+            params = list({id(p): p for p in params}.values())
+        super().__init__(params, *args, **options)
+
+
+class FlagsMissingFromAddedGroups(BrokenAdadelta):
+    """Fills a group added with add_param_group with the hyperparameters only, not the flags
+    (foreach, capturable, differentiable)."""
+
+    expected_failing_check = "group_options"
+    expected_message = "param_groups[2] lacks ['capturable', 'differentiable', 'foreach']"
+
+    def __init__(self, params: ParamsT, *args: Any, **options: Any) -> None:
+        super().__init__(params, *args, **options)
+        self._constructed = True
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        if not getattr(self, "_constructed", False):
+            super().add_param_group(param_group)
+            return
+        flags = ("foreach", "capturable", "differentiable")
+        defaults, self.defaults = self.defaults, {
+            k: v for k, v in self.defaults.items() if k not in flags
+        }
+        try:
+            super().add_param_group(param_group)
+        finally:
+            self.defaults = defaults
+
+
+class FusedAccepted(BrokenAdadelta):
+    """Takes a ``fused`` option and ignores it, although it has no fused implementation."""
+
+    expected_failing_check = "fused_rejected"
+    expected_message = "fused=True was accepted"
+
+    def __init__(
+        self, params: ParamsT, *args: Any, fused: bool | None = None, **options: Any
+    ) -> None:
+        super().__init__(params, *args, **options)
+
+
+class StepDetachesGrad(BrokenAdadelta):
+    """Reads ``p.grad.detach()`` (like the old ``p.grad.data``), so with differentiable=True no
+    gradient flows back to the grad."""
+
+    expected_failing_check = "differentiable"
+    expected_message = "the derivative of the param after two steps with respect to the grad"
+
+    def _grad(self, param: Tensor) -> Tensor | None:
+        grad = super()._grad(param)
+        return None if grad is None else grad.detach()
+
+
+class PickleDropsState(BrokenAdadelta):
+    """Leaves the per-param state out of what it pickles (to keep pickles small), so a copy
+    starts its state afresh."""
+
+    expected_failing_check = "copy_and_pickle"
+    expected_message = "an optimizer copied through copy.deepcopy after 2 steps"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**super().__getstate__(), "state": collections.defaultdict(dict)}
 
 
 class RhoAboveOneAccepted(BrokenAdadelta):
     """Validates only rho >= 0, so rho > 1 is accepted."""
 
     expected_failing_check = "constructor_validation"
+    expected_message = "rho above 1 {'rho': 1.5}: expected ValueError('Invalid rho value: 1.5'), nothing raised"
     _VALID_RANGES = {**ReferenceAdadelta._VALID_RANGES, "rho": ("rho value", 0.0, math.inf)}
 
 
@@ -722,4 +1170,5 @@ class WrongEpsilonMessage(BrokenAdadelta):
     torch's "Invalid epsilon value"."""
 
     expected_failing_check = "constructor_validation"
+    expected_message = "expected ValueError('Invalid epsilon value: -1e-06'), ValueError('Invalid eps value: -1e-06')"
     _VALID_RANGES = {**ReferenceAdadelta._VALID_RANGES, "eps": ("eps value", 0.0, math.inf)}

@@ -16,8 +16,11 @@ __all__ = ["FunctionalDifferentiableAdadelta", "torch_for_loop", "torch_foreach"
 
 
 def torch_foreach(params: Any, *args: Any, **kwargs: Any) -> torch.optim.Adadelta:
-    """torch.optim.Adadelta on its multi-tensor (``torch._foreach_*``) path."""
-    return torch.optim.Adadelta(params, *args, **{**kwargs, "foreach": True})
+    """torch.optim.Adadelta on its multi-tensor (``torch._foreach_*``) path, wherever torch
+    has one: ``_foreach`` ops do not support autograd, so with ``differentiable=True`` torch
+    itself takes the for-loop path."""
+    foreach = not kwargs.get("differentiable", False)
+    return torch.optim.Adadelta(params, *args, **{**kwargs, "foreach": foreach})
 
 
 def torch_for_loop(params: Any, *args: Any, **kwargs: Any) -> torch.optim.Adadelta:
@@ -29,9 +32,9 @@ class FunctionalDifferentiableAdadelta(torch.optim.Adadelta):
     """torch.optim.Adadelta whose step calls the functional
     ``torch.optim.adadelta.adadelta(..., differentiable=True)`` on every param group.
 
-    The step runs under ``torch.no_grad()``: with ``differentiable=True`` the functional code
-    takes its autograd-friendly branch (it clones ``delta``), but the params are leaves that
-    require grad, which autograd forbids to update in place while it records.
+    Like torch.optim.Adadelta, the step records for autograd only when the optimizer was
+    built with ``differentiable=True`` (over params that autograd lets it update in place);
+    otherwise it runs under ``torch.no_grad()``.
     """
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -39,7 +42,7 @@ class FunctionalDifferentiableAdadelta(torch.optim.Adadelta):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        with torch.no_grad():
+        with torch.set_grad_enabled(self.defaults["differentiable"]):
             for group in self.param_groups:
                 params, grads, square_avgs, acc_deltas, steps = [], [], [], [], []
                 has_complex = self._init_group(group, params, grads, square_avgs, acc_deltas, steps)

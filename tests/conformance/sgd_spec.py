@@ -6,6 +6,7 @@ SGD-specific is below, and torch.optim.SGD must pass every check against it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,11 @@ from conformance import InvalidArguments, MathScenario, OptimizerSpec
 
 
 def sgd_update(
-    param: Tensor, grad: Tensor, buffers: Mapping[str, Tensor], hyperparameters: Mapping[str, Any]
+    param: Tensor,
+    grad: Tensor,
+    buffers: Mapping[str, Tensor],
+    hyperparameters: Mapping[str, Any],
+    step: int,
 ) -> tuple[Tensor, dict[str, Tensor]]:
     """θ_t <- θ_{t-1} - γ (g + λ θ_{t-1}), g negated first under maximize."""
     g = -grad if hyperparameters["maximize"] else grad
@@ -63,7 +68,52 @@ PLAIN_SGD = OptimizerSpec(
     ),
     buffers=(),
     step_key=None,
-    init_buffers=lambda param: {},
+    init_buffers=lambda param, hyperparameters: {},
     update=sgd_update,
     sparse_gradients=True,
+    capabilities=frozenset({"foreach", "differentiable", "fused"}),
+)
+
+
+def momentum_sgd_update(
+    param: Tensor,
+    grad: Tensor,
+    buffers: Mapping[str, Tensor],
+    hyperparameters: Mapping[str, Any],
+    step: int,
+) -> tuple[Tensor, dict[str, Tensor]]:
+    """b <- g at the first step with μ != 0, b <- μ b + g after; θ_t <- θ_{t-1} - lr · b
+    (μ = 0 leaves any buffer as it was)."""
+    g = -grad if hyperparameters["maximize"] else grad
+    if hyperparameters["weight_decay"] != 0:
+        g = g + hyperparameters["weight_decay"] * param
+    momentum = hyperparameters["momentum"]
+    if momentum == 0:
+        return param - hyperparameters["lr"] * g, dict(buffers)
+    fresh = step == 1 or "momentum_buffer" not in buffers
+    buffer = g if fresh else momentum * buffers["momentum_buffer"] + g
+    return param - hyperparameters["lr"] * buffer, {"momentum_buffer": buffer}
+
+
+def _momentum_buffers(param: Tensor, hyperparameters: Mapping[str, Any]) -> dict[str, Tensor]:
+    return {"momentum_buffer": torch.zeros_like(param)} if hyperparameters["momentum"] else {}
+
+
+def _momentum_space(dtype: torch.dtype) -> dict[str, SearchStrategy[Any]]:
+    return {**_space(dtype), "momentum": st.sampled_from([0.0, 0.5, 0.9])}
+
+
+# SGD with momentum: the update reads the step count (the first step seeds the buffer with the
+# grad) and which buffer exists depends on a hyperparameter.
+MOMENTUM_SGD = dataclasses.replace(
+    PLAIN_SGD,
+    algorithm="b_1 <- g, b_t <- μ b_{t-1} + g (no buffer if μ = 0); θ_t <- θ_{t-1} - lr · b_t",
+    defaults={**PLAIN_SGD.defaults, "momentum": 0.0},
+    positional=("lr", "momentum"),
+    hyperparameter_space=_momentum_space,
+    example_hyperparameters={**PLAIN_SGD.example_hyperparameters, "momentum": 0.9},
+    other_hyperparameters={**PLAIN_SGD.other_hyperparameters, "momentum": 0.5},
+    buffers=("momentum_buffer",),
+    init_buffers=_momentum_buffers,
+    update=momentum_sgd_update,
 )

@@ -48,7 +48,13 @@ def test_oracle_trajectory_matches_the_pseudocode_worked_by_hand(maximize: bool)
 def test_update_with_rho_one_moves_by_the_raw_gradient() -> None:
     buffers = {"square_avg": torch.zeros(2, dtype=torch.float64), "acc_delta": torch.zeros(2, dtype=torch.float64)}
     options = {"lr": 1.0, "rho": 1.0, "eps": 1e-6, "weight_decay": 0.0, "maximize": False}
-    param, after = adadelta_update(torch.ones(2, dtype=torch.float64), torch.tensor([0.5, -2.0], dtype=torch.float64), buffers, options)
+    param, after = adadelta_update(
+        torch.ones(2, dtype=torch.float64),
+        torch.tensor([0.5, -2.0], dtype=torch.float64),
+        buffers,
+        options,
+        step=1,
+    )
     assert param.tolist() == [0.5, 3.0]
     assert after["square_avg"].tolist() == [0.0, 0.0]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from sgd_spec import PLAIN_SGD
+from sgd_spec import MOMENTUM_SGD, PLAIN_SGD
+from verdicts import EXPECTED_SKIPS
 
 import conformance
 from conformance import Outcome
@@ -30,10 +31,19 @@ def test_torch_sgd_passes_every_check_of_a_plain_sgd_spec() -> None:
     assert report.passed, report.render()
     assert report.spec == "SGD" and report.reference == "torch.optim.SGD"
     skipped = {r.name for r in report.results if r.outcome is Outcome.SKIPPED}
-    # SGD takes sparse grads and keeps no step counter; only CUDA may skip the rest.
-    assert skipped - {"multiple_devices"} == {"sparse_grad_error", "step_counter"}
+    # SGD takes sparse grads and fused=True and keeps no step counter; only CUDA may skip
+    # the rest.
+    assert skipped == {"sparse_grad_error", "step_counter", "fused_rejected"} | EXPECTED_SKIPS
 
 
 def test_plain_sgd_spec_flags_an_sgd_that_ignores_maximize() -> None:
     report = conformance.check(SGDIgnoringMaximize, spec=PLAIN_SGD, select="maximize")
     assert report.result("maximize_with_weight_decay").outcome is Outcome.FAILED
+
+
+def test_torch_sgd_with_momentum_passes_a_spec_whose_buffers_depend_on_momentum() -> None:
+    # The update reads the step count and which buffer exists depends on momentum.
+    report = conformance.check(torch.optim.SGD, spec=MOMENTUM_SGD)
+    assert report.passed, report.render()
+    skipped = {r.name for r in report.results if r.outcome is Outcome.SKIPPED}
+    assert skipped == {"sparse_grad_error", "step_counter", "fused_rejected"} | EXPECTED_SKIPS

@@ -76,7 +76,15 @@ def test_k_selects_checks_and_the_header_names_the_implementation(host: pytest.P
 
 def test_ini_keys_mirror_the_options(host: pytest.Pytester) -> None:
     host.makeini("[pytest]\nadadelta_impl = torch.optim:Adadelta\nadadelta_device = cpu\n")
-    result = host.runpytest("-k", "step_hooks")
+    result = host.runpytest("-k", "step_hooks and not act")
+    result.assert_outcomes(passed=1)
+
+
+def test_neutral_aliases_work_like_the_adadelta_options(host: pytest.Pytester) -> None:
+    result = host.runpytest("--conformance-impl=torch.optim:Adadelta", "-k", "closure", "-q")
+    result.assert_outcomes(passed=1)
+    host.makeini("[pytest]\nconformance_impl = torch.optim:Adadelta\n")
+    result = host.runpytest("-k", "closure", "-q")
     result.assert_outcomes(passed=1)
 
 
@@ -98,7 +106,7 @@ def test_failing_check_fails_its_test_with_the_explanation(host: pytest.Pytester
 def test_implementation_that_cannot_be_built_fails_each_test_with_one_line(
     host: pytest.Pytester,
 ) -> None:
-    result = host.runpytest("--adadelta-impl=faulty_targets:RaisesInConstructor", "-k", "closure or step_hooks")
+    result = host.runpytest("--adadelta-impl=faulty_targets:RaisesInConstructor", "-k", "closure or step_hooks and not act")
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         ["closure (faulty_targets:RaisesInConstructor):", "*raised RuntimeError: this optimizer is "
