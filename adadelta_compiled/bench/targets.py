@@ -115,7 +115,7 @@ def check_targets(results: list[Result], candidate: str) -> list[TargetCheck]:
         outcomes: list[tuple[str, tuple[str, bool | None]]] = []
         if workload in ROOFLINE_LIMITS:
             limit = ROOFLINE_LIMITS[workload]
-            outcomes.append((f"step time <= {limit}x bandwidth bound", _roofline(ours, limit)))
+            outcomes.append((f"step time <= {limit:g}x bandwidth bound", _roofline(ours, limit)))
         if workload in NO_SLOWER_THAN_COMPILED_TORCH:
             theirs = by_key.get((workload, COMPILED_TORCH))
             outcomes.append((f"step time <= {COMPILED_TORCH}'s", _no_slower(ours, theirs)))
