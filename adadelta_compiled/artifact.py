@@ -38,11 +38,9 @@ __all__ = ["CapturingBackend", "DirectCall"]
 
 # Dynamo names a graph's inputs after the arguments it found them in (a symbolic length gets a
 # symbol's name); a direct call passes them in the graph's order.
+_TENSORS = ("l_param_", "l_grad_", "l_square_avg_", "l_acc_delta_")
 _INPUTS = {
-    name: position
-    for position, name in enumerate(
-        ("l_param_", "l_grad_", "l_square_avg_", "l_acc_delta_", "l_scalars_", "l_lr_"), start=1
-    )
+    name: position for position, name in enumerate((*_TENSORS, "l_scalars_", "l_lr_"), start=1)
 }
 _LENGTH = 0
 
@@ -100,19 +98,29 @@ class CapturingBackend:
         expected = list(range(len(_INPUTS) + 1))
         if call is None or None in order or sorted(order) != expected:  # type: ignore[type-var]
             return None
+        # The length and the four tensors come in this order in the graphs seen so far, between
+        # the hyperparameters: then a call is one list display.
+        start = order.index(_LENGTH)
+        in_order = order[start : start + len(_TENSORS) + 1] == list(range(len(_TENSORS) + 1))
         in_graph_order = itemgetter(*order)
 
         def direct(
             hyperparameters: Sequence[Tensor],
         ) -> Callable[[int, Tensor, Tensor, Tensor, Tensor], None]:
             scalars, lr = hyperparameters
+            ordered = in_graph_order((0, None, None, None, None, scalars, lr))
+            before, after = ordered[:start], ordered[start + len(_TENSORS) + 1 :]
+
+            def step_in_order(numel: int, param: Tensor, grad: Tensor, square_avg: Tensor,
+                              acc_delta: Tensor) -> None:
+                call([*before, numel, param, grad, square_avg, acc_delta, *after])
 
             def step(numel: int, param: Tensor, grad: Tensor, square_avg: Tensor,
                      acc_delta: Tensor) -> None:
                 arguments = (numel, param, grad, square_avg, acc_delta, scalars, lr)
                 call(list(in_graph_order(arguments)))
 
-            return step
+            return step_in_order if in_order else step
 
         return direct if _agrees(direct, through_dynamo, like, check_hyperparameters) else None
 

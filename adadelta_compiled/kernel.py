@@ -189,13 +189,16 @@ def _plain_numels(columns: tuple[Sequence[Tensor], ...]) -> list[int] | None:
     """
     tensors = list(chain.from_iterable(columns))
     first = tensors[0]
-    dtype, device = first.dtype, first.device
+    dtype = first.dtype
+    # get_device() is the device's index (-1 on the CPU), without building a torch.device per
+    # tensor: CPU and accelerator tensors differ; tensors of two accelerator types with one
+    # index would not, a mix that torch's own multi-tensor steps do not accept either.
     if not (
         dtype.is_floating_point
         and _PLAIN_TYPES.issuperset(map(type, tensors))
         and all(map(Tensor.is_contiguous, tensors))
         and {dtype} == set(map(_dtype_of, tensors))
-        and {device} == set(map(_device_of, tensors))
+        and {first.get_device()} == set(map(Tensor.get_device, tensors))
     ):
         return None
     numels = list(map(Tensor.numel, columns[0]))
@@ -206,7 +209,6 @@ def _plain_numels(columns: tuple[Sequence[Tensor], ...]) -> list[int] | None:
 
 _PLAIN_TYPES = frozenset({Tensor, torch.nn.Parameter})
 _dtype_of = attrgetter("dtype")
-_device_of = attrgetter("device")
 
 
 def _step_plain(numels: list[int], columns: tuple[Sequence[Tensor], ...], hp: Hyperparameters,
@@ -222,12 +224,12 @@ def _step_plain(numels: list[int], columns: tuple[Sequence[Tensor], ...], hp: Hy
     step_short, step_long = (
         None if direct is None else direct(kernel_hp) for direct in (short, long)
     )
-    for numel, *tensors in zip(numels, *columns):
+    for numel, param, grad, square_avg, acc_delta in zip(numels, *columns):
         step = step_long if numel >= PARALLEL_MIN_NUMEL else step_short
         if step is not None:
-            step(numel, *tensors)
+            step(numel, param, grad, square_avg, acc_delta)
         elif numel != 0:
-            _step_one(tuple(tensors), hp, kernel_hp)
+            _step_one((param, grad, square_avg, acc_delta), hp, kernel_hp)
 
 
 def _step_one(
