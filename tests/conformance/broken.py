@@ -868,13 +868,7 @@ class LoadStateDictKeepsCurrentHyperparameters(BrokenAdadelta):
     expected_message = '(float64 oracle)'
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        current = [
-            {key: value for key, value in group.items() if key != "params"}
-            for group in self.param_groups
-        ]
-        super().load_state_dict(state_dict)
-        for group, options in zip(self.param_groups, current, strict=True):
-            group.update(options)
+        _load_keeping_options(self, super().load_state_dict, state_dict, first_kept=0)
 
 
 class StateDictIgnoresHooks(BrokenAdadelta):
@@ -903,13 +897,7 @@ class LoadRestoresFirstGroupOnly(BrokenAdadelta):
     expected_message = "after step 3, param 3 (shape (), torch.float64)"
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        current = [
-            {key: value for key, value in group.items() if key != "params"}
-            for group in self.param_groups
-        ]
-        super().load_state_dict(state_dict)
-        for group, options in zip(self.param_groups[1:], current[1:], strict=True):
-            group.update(options)
+        _load_keeping_options(self, super().load_state_dict, state_dict, first_kept=1)
 
 
 class StateDictListsNeverSteppedParams(BrokenAdadelta):
@@ -1172,3 +1160,21 @@ class WrongEpsilonMessage(BrokenAdadelta):
     expected_failing_check = "constructor_validation"
     expected_message = "expected ValueError('Invalid epsilon value: -1e-06'), ValueError('Invalid eps value: -1e-06')"
     _VALID_RANGES = {**ReferenceAdadelta._VALID_RANGES, "eps": ("eps value", 0.0, math.inf)}
+
+
+def _load_keeping_options(
+    optimizer: torch.optim.Optimizer,
+    load: Callable[[dict[str, Any]], None],
+    state_dict: dict[str, Any],
+    first_kept: int,
+) -> None:
+    """``load(state_dict)``, then give the groups from index ``first_kept`` on back the
+    hyperparameters they had before (the bug both variants share)."""
+    current = [
+        {key: value for key, value in group.items() if key != "params"}
+        for group in optimizer.param_groups
+    ]
+    load(state_dict)
+    kept = zip(optimizer.param_groups[first_kept:], current[first_kept:], strict=True)
+    for group, options in kept:
+        group.update(options)
