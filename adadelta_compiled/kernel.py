@@ -189,16 +189,19 @@ def _plain_numels(columns: tuple[Sequence[Tensor], ...]) -> list[int] | None:
     """
     tensors = list(chain.from_iterable(columns))
     first = tensors[0]
-    dtype = first.dtype
-    # get_device() is the device's index (-1 on the CPU), without building a torch.device per
-    # tensor: CPU and accelerator tensors differ; tensors of two accelerator types with one
-    # index would not, a mix that torch's own multi-tensor steps do not accept either.
+    dtype, device = first.dtype, first.device
     if not (
         dtype.is_floating_point
         and _PLAIN_TYPES.issuperset(map(type, tensors))
         and all(map(Tensor.is_contiguous, tensors))
         and {dtype} == set(map(_dtype_of, tensors))
-        and {first.get_device()} == set(map(Tensor.get_device, tensors))
+        # is_cpu is cheaper than building a torch.device per tensor, on the CPU where many
+        # small tensors make that cost count.
+        and (
+            all(map(_is_cpu, tensors))
+            if device.type == "cpu"
+            else {device} == set(map(_device_of, tensors))
+        )
     ):
         return None
     numels = list(map(Tensor.numel, columns[0]))
@@ -209,6 +212,8 @@ def _plain_numels(columns: tuple[Sequence[Tensor], ...]) -> list[int] | None:
 
 _PLAIN_TYPES = frozenset({Tensor, torch.nn.Parameter})
 _dtype_of = attrgetter("dtype")
+_device_of = attrgetter("device")
+_is_cpu = attrgetter("is_cpu")
 
 
 def _step_plain(numels: list[int], columns: tuple[Sequence[Tensor], ...], hp: Hyperparameters,

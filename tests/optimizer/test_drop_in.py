@@ -361,3 +361,16 @@ def test_handles_to_state_stay_live_when_a_frozen_layer_starts_training() -> Non
     (torch_held, torch_weights), (ours_held, ours_weights) = _both(script)
     _assert_tensors_close(torch_held, ours_held)
     _assert_tensors_close(torch_weights, ours_weights)
+
+
+def test_state_on_another_device_is_never_read_through_raw_pointers() -> None:
+    # torch.optim.Adadelta computes on a meta-device acc_delta without complaint; a kernel
+    # handed its (absent) memory would crash the process. Ours takes the eager path, which
+    # raises.
+    param = nn.Parameter(torch.ones(8))
+    param.grad = torch.ones(8)
+    opt = adadelta_compiled.Adadelta([param])
+    opt.step()
+    opt.state[param]["acc_delta"] = torch.zeros(8, device="meta")
+    with pytest.raises(RuntimeError, match="device"):
+        opt.step()
