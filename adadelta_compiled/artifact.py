@@ -23,16 +23,15 @@ is simply always called through Dynamo.
 from __future__ import annotations
 
 import threading
-from unittest import mock
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
+from unittest import mock
 
 import torch
 import torch._inductor.compile_fx as inductor_compile_fx
 from torch import Tensor
 from torch._inductor.output_code import CompiledFxGraph
-
 
 __all__ = ["CapturingBackend", "DirectCall"]
 

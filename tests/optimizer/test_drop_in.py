@@ -294,7 +294,8 @@ def test_saved_and_pickled_parts_of_a_model_are_the_size_of_torchs() -> None:
 
     torch_sizes, ours_sizes = _both(script)
     for what, size in ours_sizes.items():
-        assert size <= 1.5 * torch_sizes[what], f"{what}: {size} bytes vs torch's {torch_sizes[what]}"
+        theirs = torch_sizes[what]
+        assert size <= 1.5 * theirs, f"{what}: {size} bytes vs torch's {theirs}"
 
 
 @pytest.mark.parametrize("conversion", ["double", "half", "bfloat16"])
