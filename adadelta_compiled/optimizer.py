@@ -205,9 +205,9 @@ class Adadelta(Optimizer):
                 loss = closure()
         compiling = torch.compiler.is_compiling()
         # A user's compiled step traces torch's loop (_init_group) instead.
-        grads_by_group = repeat(None) if compiling else self._checked_grads()
-        for group, group_grads in zip(self.param_groups, grads_by_group):
-            gathered = None if group_grads is None else self._gather(group, group_grads)
+        with_grad_by_group = repeat(None) if compiling else self._checked_grads()
+        for group, with_grad in zip(self.param_groups, with_grad_by_group):
+            gathered = None if with_grad is None else self._gather(*with_grad)
             if gathered is None:
                 gathered = ([], [], [], [], [])
                 self._init_group(group, *gathered)
@@ -224,16 +224,12 @@ class Adadelta(Optimizer):
         return loss
 
     def _gather(
-        self, group: dict[str, Any], grads: list[Tensor | None]
+        self, params: list[Tensor], grads: list[Tensor]
     ) -> tuple[list[Tensor], ...] | None:
         """What :meth:`_init_group` collects, by loops in C (this runs before every step, for
-        every param), for a group whose params with a grad all have their state already; else
-        None, and :meth:`_init_group` does it.
-
-        ``grads`` are the grads of the group's params, in order (None where a param has none).
+        every param), when all of a group's ``params`` with a grad (``grads``, in order) have
+        their state already; else None, and :meth:`_init_group` does it.
         """
-        has_grad = list(map(operator.is_not, grads, repeat(None)))
-        params = list(compress(group["params"], has_grad))
         states = list(map(self.state.get, params))
         if not all(states):  # some param has no state yet (or an empty one)
             return None
@@ -244,29 +240,32 @@ class Adadelta(Optimizer):
             )
         except KeyError:  # an incomplete state: _init_group raises torch's error
             return None
-        return params, list(compress(grads, has_grad)), square_avgs, acc_deltas, state_steps
+        return params, grads, square_avgs, acc_deltas, state_steps
 
-    def _checked_grads(self) -> list[list[Tensor | None]]:
-        """Each group's grads, in the order of its params, once checked for torch's errors: a
-        sparse grad, or a capturable param on a device that cannot capture. Raising here,
-        before any group's state is touched, leaves it all as it was (torch raises part-way)."""
+    def _checked_grads(self) -> list[tuple[list[Tensor], list[Tensor]]]:
+        """Each group's params that have a grad, and their grads, in order, once checked for
+        torch's errors: a sparse grad, or a capturable param on a device that cannot capture.
+        Raising here, before any group's state is touched, leaves it all as it was (torch raises
+        part-way)."""
         capturable_devices = _get_capturable_supported_devices()
-        grads_by_group = []
+        with_grad_by_group = []
         for group in self.param_groups:
             # Loops in C (map, compress): this runs before every step, for every param.
             grads = list(map(_grad_of, group["params"]))
             has_grad = list(map(operator.is_not, grads, repeat(None)))
-            if any(map(_is_sparse, compress(grads, has_grad))):
+            params = list(compress(group["params"], has_grad))
+            grads = list(compress(grads, has_grad))
+            if any(map(_is_sparse, grads)):
                 raise RuntimeError("Adadelta does not support sparse gradients")
             if group["capturable"] and any(
-                p.device.type not in capturable_devices for p in compress(group["params"], has_grad)
+                p.device.type not in capturable_devices for p in params
             ):
                 raise AssertionError(
                     "If capturable=True, params and state_steps must be on supported "
                     f"devices: {capturable_devices}."
                 )
-            grads_by_group.append(grads)
-        return grads_by_group
+            with_grad_by_group.append((params, grads))
+        return with_grad_by_group
 
 
 _grad_of = operator.attrgetter("grad")
