@@ -21,7 +21,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .adadelta import ADADELTA, adadelta_update
+    from .specs.adadelta import ADADELTA, adadelta_update
     from .checks.check import Check
     from .checks import checks_for
     from .failures import CheckFailure, CheckSkipped
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from .spec import InvalidArguments, MathScenario, OptimizerSpec
 
 _HOMES = {
-    "ADADELTA": "adadelta",
-    "adadelta_update": "adadelta",
+    "ADADELTA": "specs.adadelta",
+    "adadelta_update": "specs.adadelta",
     "Check": "checks.check",
     "checks_for": "checks",
     "CheckFailure": "failures",

@@ -20,20 +20,19 @@ __all__ = ["main"]
 def _parser() -> argparse.ArgumentParser:
     from .isolation import DEFAULT_TIMEOUT_S
     from .profiles import DEFAULT_PROFILE, THOROUGH_PROFILE
-    from .recipe import DEFAULT_SPEC
+    from .specs import DEFAULT_SPEC, SPECS
     from .target import DEFAULT_TARGET
 
     parser = argparse.ArgumentParser(
         prog="python -m conformance",
-        description="Check an optimizer against the documented semantics of its reference "
-        "(by default: an Adadelta against torch.optim.Adadelta).",
+        description="Check an optimizer against the documented semantics of its torch.optim "
+        "counterpart (by default: an Adadelta against torch.optim.Adadelta).",
     )
     parser.add_argument(
         "target",
         nargs="?",
-        default=DEFAULT_TARGET,
-        help=f"MODULE:ATTR (or MODULE.ATTR) of an optimizer class or factory "
-        f"(default: {DEFAULT_TARGET})",
+        help=f"MODULE:ATTR (or MODULE.ATTR) of an optimizer class or factory (default, for "
+        f"the Adadelta spec only: {DEFAULT_TARGET})",
     )
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the report as JSON")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where params live")
@@ -67,10 +66,24 @@ def _parser() -> argparse.ArgumentParser:
         "2 gloo processes)",
     )
     parser.add_argument(
-        "--spec", default=DEFAULT_SPEC, metavar="MODULE:ATTR",
-        help="the OptimizerSpec to check against (default: %(default)s)",
+        "--spec", default=DEFAULT_SPEC, metavar="NAME",
+        help=f"the semantics to check against: a shipped spec ({', '.join(SPECS)}) or "
+        "MODULE:ATTR of your own OptimizerSpec (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--list-specs", action="store_true", help="list the shipped specs and their references, and exit"
     )
     return parser
+
+
+def _spec_listing() -> str:
+    from .specs import SPECS, load_spec
+
+    width = max(len(name) for name in SPECS)
+    return "\n".join(
+        f"{name:<{width}}  {load_spec(name).reference_name}  ({target})"
+        for name, target in SPECS.items()
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,13 +101,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .recipe import Recipe, available_checks
     from .runner import run, seed_for, selected
     from .selection import SelectionError
-    from .spec import OptimizerSpec
-    from .target import TargetError, load_attribute
+    from .specs import DEFAULT_SPEC, load_spec
+    from .target import DEFAULT_TARGET, TargetError
 
+    if arguments.list_specs:
+        print(_spec_listing())
+        return 0
     try:
-        spec = load_attribute(arguments.spec)
-        if not isinstance(spec, OptimizerSpec):
-            parser.error(f"--spec {arguments.spec} is a {type(spec).__name__}, not an OptimizerSpec")
+        spec = load_spec(arguments.spec)
+    except TargetError as error:
+        parser.error(f"--spec {arguments.spec}: {error}")
+    if arguments.target is None:
+        if arguments.spec.lower() != DEFAULT_SPEC:
+            parser.error(
+                f"--spec {arguments.spec}: name the implementation to check, e.g. "
+                f"python -m conformance --spec {arguments.spec} {spec.reference_name}"
+            )
+        arguments.target = DEFAULT_TARGET
+    try:
         checks = selected(available_checks(spec, arguments.distributed), arguments.select)
         if not checks:
             parser.error(f"-k {arguments.select!r} selects no check (--list shows them)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .adadelta import ADADELTA
+from .specs import DEFAULT_SPEC, as_spec
 from .checks.check import Check
 from .failures import CheckFailure, CheckSkipped
 from .profiles import DEFAULT_PROFILE, settings_for
@@ -68,7 +68,7 @@ def _name(implementation: Callable[..., Any]) -> str:
 def parametrize_with_checks(
     implementations: Sequence[Callable[..., Any]],
     *,
-    spec: OptimizerSpec = ADADELTA,
+    spec: OptimizerSpec | str = DEFAULT_SPEC,
     device: str = "cpu",
     expected_failures: Mapping[str, str] | None = None,
     profile: str = DEFAULT_PROFILE,
@@ -91,6 +91,7 @@ def parametrize_with_checks(
 
     from .expected_failures import unknown_names
 
+    spec = as_spec(spec)
     checks = available_checks(spec, distributed)
     expected = dict(expected_failures or {})
     for warning in unknown_names(expected, [c.name for c in checks]):

@@ -1,22 +1,23 @@
-"""pytest plugin: ``pytest --adadelta-impl MODULE:ATTR`` runs the conformance checks as tests.
+"""pytest plugin: ``pytest --optimizer-spec adamw --optimizer-impl MODULE:ATTR`` runs the
+conformance checks as tests.
 
 Registered through the ``pytest11`` entry point, so it is loaded into every pytest run where
 this package is installed. It therefore imports neither torch nor hypothesis at load time and
-does nothing unless ``--adadelta-impl`` (or the ini key ``adadelta_impl``) names an
-implementation. Then each check becomes one test, ``adadelta-conformance::<check name>``, which
-``-k`` selects like any other.
+does nothing unless ``--optimizer-impl`` (or the ini key ``optimizer_impl``) names an
+implementation. Then each check becomes one test, ``<spec>-conformance::<check name>`` (e.g.
+``adamw-conformance::amsgrad``), which ``-k`` selects like any other.
 
-Options (each also an ini key: ``--adadelta-device`` is ``adadelta_device``, ...; each has a
-neutral alias for suites of other optimizers: ``--conformance-device``, ini
-``conformance_device``, ...)::
+Options (each also an ini key: ``--optimizer-device`` is ``optimizer_device``, ...; each keeps
+the aliases ``--adadelta-*`` and ``--conformance-*``, ini ``adadelta_*`` and ``conformance_*``)::
 
-    --adadelta-impl MODULE:ATTR          the implementation under test
-    --adadelta-device cpu|cuda           where params live (default cpu)
-    --adadelta-profile NAME              hypothesis profile (default conformance-default)
-    --adadelta-seed N                    hypothesis seed of a randomized profile
-    --adadelta-expected-failures FILE    JSON {check_name: reason}: those tests xfail
-    --adadelta-spec MODULE:ATTR          the OptimizerSpec (default: the Adadelta spec)
-    --adadelta-distributed               also run the distributed checks
+    --optimizer-impl MODULE:ATTR         the implementation under test
+    --optimizer-spec NAME                a shipped spec (adadelta, sgd, adam, ...; default
+                                         adadelta) or MODULE:ATTR of an OptimizerSpec
+    --optimizer-device cpu|cuda          where params live (default cpu)
+    --optimizer-profile NAME             hypothesis profile (default conformance-default)
+    --optimizer-seed N                   hypothesis seed of a randomized profile
+    --optimizer-expected-failures FILE   JSON {check_name: reason}: those tests xfail
+    --optimizer-distributed              also run the distributed checks
 """
 
 from __future__ import annotations
@@ -42,15 +43,20 @@ __all__ = [
 
 _DEVICES = ("cpu", "cuda")
 
-# name -> (help, argparse keywords); the option is --adadelta-<name> or --conformance-<name>,
-# the ini key adadelta_<name> or conformance_<name>
+# The option --<prefix>-<name> and the ini key <prefix>_<name>, for each prefix: the first is
+# the one documented and named in errors; the others are aliases (the suite checked only
+# Adadelta when they were introduced).
+_PREFIXES = ("optimizer", "adadelta", "conformance")
+
+# name -> (help, argparse keywords)
 _OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
-    "impl": ("MODULE:ATTR of the Adadelta class or factory to check; enables the suite", {}),
+    "impl": ("MODULE:ATTR of the optimizer class or factory to check; enables the suite", {}),
     "device": ("where params live: cpu or cuda (default cpu)", {}),
     "profile": ("hypothesis profile of the suite (default conformance-default)", {}),
     "seed": ("hypothesis seed, for a randomized profile", {}),
     "expected-failures": ('JSON file {"check_name": "reason"}: those checks xfail', {}),
-    "spec": ("MODULE:ATTR of the OptimizerSpec (default conformance.adadelta:ADADELTA)", {}),
+    "spec": ("the spec to check against: a shipped one's name (adadelta, sgd, adam, adamw, "
+             "rmsprop, adagrad; default adadelta) or MODULE:ATTR of an OptimizerSpec", {}),
     "distributed": ("also run the distributed checks (they spawn processes)", {"action": "store_true"}),
 }
 
@@ -66,32 +72,31 @@ class _Suite:
 _SUITE = pytest.StashKey[_Suite]()
 
 
+def _ini_keys(name: str) -> list[str]:
+    return [f"{prefix}_{name.replace('-', '_')}" for prefix in _PREFIXES]
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("adadelta-conformance", "Adadelta conformance checks (conformance)")
+    group = parser.getgroup("optimizer-conformance", "optimizer conformance checks (conformance)")
     for name, (help_text, keywords) in _OPTIONS.items():
-        ini = f"adadelta_{name.replace('-', '_')}"
-        flags = (f"--adadelta-{name}", f"--conformance-{name}")
-        group.addoption(*flags, dest=ini, help=help_text, **keywords)
+        keys = _ini_keys(name)
+        flags = [f"--{prefix}-{name}" for prefix in _PREFIXES]
+        group.addoption(*flags, dest=keys[0], help=help_text, **keywords)
         kind = "bool" if keywords.get("action") == "store_true" else "string"
-        for key in (ini, _neutral(ini)):
+        for key in keys:
             parser.addini(key, help=help_text, type=kind, default=False if kind == "bool" else "")
 
 
-def _neutral(ini: str) -> str:
-    return ini.replace("adadelta_", "conformance_", 1)
-
-
 def _option(config: pytest.Config, name: str) -> Any:
-    ini = f"adadelta_{name.replace('-', '_')}"
-    value = config.getoption(ini)
+    keys = _ini_keys(name)
+    value = config.getoption(keys[0])
     if value not in (None, False):
         return value
-    return config.getini(ini) or config.getini(_neutral(ini))
+    return next((value for value in map(config.getini, keys) if value), "")
 
 
 def _bad(name: str, problem: str) -> pytest.UsageError:
-    ini = f"adadelta_{name.replace('-', '_')}"
-    return pytest.UsageError(f"--adadelta-{name} (ini {ini}): {problem}")
+    return pytest.UsageError(f"--{_PREFIXES[0]}-{name} (ini {_ini_keys(name)[0]}): {problem}")
 
 
 def _suite(config: pytest.Config, target: str) -> _Suite:
@@ -100,11 +105,11 @@ def _suite(config: pytest.Config, target: str) -> _Suite:
 
     from .expected_failures import ExpectedFailuresError, load_expected_failures
     from .profiles import DEFAULT_PROFILE, settings_for
-    from .recipe import DEFAULT_SPEC, available_checks
+    from .recipe import available_checks
     from .runner import seed_for
-    from .spec import OptimizerSpec
+    from .specs import DEFAULT_SPEC, load_spec
     from .subject import Subject
-    from .target import TargetError, load_attribute, resolve
+    from .target import TargetError, resolve
 
     device = _option(config, "device") or "cpu"
     if device not in _DEVICES:
@@ -123,13 +128,10 @@ def _suite(config: pytest.Config, target: str) -> _Suite:
         implementation = resolve(target)
     except TargetError as error:
         raise _bad("impl", str(error)) from error
-    spec_name = _option(config, "spec") or DEFAULT_SPEC
     try:
-        spec = load_attribute(spec_name)
+        spec = load_spec(_option(config, "spec") or DEFAULT_SPEC)
     except TargetError as error:
         raise _bad("spec", str(error)) from error
-    if not isinstance(spec, OptimizerSpec):
-        raise _bad("spec", f"{spec_name} is a {type(spec).__name__}, not an OptimizerSpec")
     expected_path = _option(config, "expected-failures")
     try:
         expected = load_expected_failures(Path(expected_path)) if expected_path else {}
@@ -159,7 +161,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     subject = suite.subject
     seed = "derandomized" if subject.seed is None else f"seed {subject.seed}"
     return [
-        f"adadelta conformance: {subject.target.name} ({subject.target.version}) against "
+        f"{subject.spec.name} conformance: {subject.target.name} ({subject.target.version}) against "
         f"{subject.spec.reference_name}, device {subject.device}, hypothesis profile "
         f"{suite.profile} ({seed})"
     ]
@@ -200,11 +202,13 @@ class ConformanceItem(pytest.Item):
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"adadelta conformance of {self.subject.target.name}: {self.name}"
+        spec = self.subject.spec.name
+        return self.path, None, f"{spec} conformance of {self.subject.target.name}: {self.name}"
 
 
 class ConformanceSuite(pytest.Collector):
-    """The parent of the check tests: ``adadelta-conformance::<check name>``."""
+    """The parent of the check tests: ``<spec>-conformance::<check name>``, e.g.
+    ``adamw-conformance::amsgrad``."""
 
     def __init__(self, *, suite: _Suite, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -237,9 +241,8 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Any:
     report = yield
     suite = collector.config.stash.get(_SUITE, None)
     if suite is not None and isinstance(collector, pytest.Session) and report.passed:
+        name = f"{suite.subject.spec.name.lower()}-conformance"
         report.result.append(
-            ConformanceSuite.from_parent(
-                collector, name="adadelta-conformance", nodeid="adadelta-conformance", suite=suite
-            )
+            ConformanceSuite.from_parent(collector, name=name, nodeid=name, suite=suite)
         )
     return report

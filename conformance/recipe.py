@@ -11,9 +11,7 @@ if TYPE_CHECKING:
     from .spec import OptimizerSpec
     from .subject import Subject
 
-__all__ = ["DEFAULT_SPEC", "Recipe", "available_checks", "subject_and_checks"]
-
-DEFAULT_SPEC = "conformance.adadelta:ADADELTA"
+__all__ = ["Recipe", "available_checks", "subject_and_checks"]
 
 
 def available_checks(spec: OptimizerSpec, distributed: bool = False) -> tuple[Check, ...]:
@@ -36,7 +34,7 @@ class Recipe:
     """
 
     target: str
-    spec: str
+    spec: str  # a shipped spec's name or MODULE:ATTR
     device: str
     profile: str
     seed: int | None
@@ -47,9 +45,10 @@ class Recipe:
 
         from .profiles import settings_for
         from .subject import Subject
-        from .target import load_attribute, resolve
+        from .specs import load_spec
+        from .target import resolve
 
-        spec = load_attribute(self.spec)
+        spec = load_spec(self.spec)
         settings = settings_for(self.profile)
         return Subject(resolve(self.target), spec, torch.device(self.device), settings, self.seed)
 

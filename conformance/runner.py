@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from .adadelta import ADADELTA
+from .specs import DEFAULT_SPEC, as_spec
 from .checks.check import Check
 from .execution import run_check
 from .expected_failures import unknown_names
@@ -107,7 +107,7 @@ def run(
 def check(
     factory: Callable[..., Any],
     *,
-    spec: OptimizerSpec = ADADELTA,
+    spec: OptimizerSpec | str = DEFAULT_SPEC,
     device: str = "cpu",
     select: str = "",
     expected_failures: Mapping[str, str] | None = None,
@@ -120,7 +120,9 @@ def check(
     Args:
         factory: called like the reference's constructor, e.g.
             ``torch.optim.Adadelta(params, lr=1.0, rho=0.9, ...)``.
-        spec: the documented semantics to check against.
+        spec: the documented semantics to check against: a shipped spec's name
+            (``"adamw"``; :data:`conformance.specs.SPECS` lists them), ``MODULE:ATTR`` of an
+            :class:`OptimizerSpec`, or the spec itself.
         device: ``"cpu"`` or ``"cuda"``.
         select: a ``-k`` expression over check names; "" runs every check.
         expected_failures: ``{check_name: reason}``; such failures are reported as xfail.
@@ -136,6 +138,7 @@ def check(
         >>> report.passed
         True
     """
+    spec = as_spec(spec)
     settings = settings_for(profile)
     subject = Subject(describe(factory), spec, torch.device(device), settings, seed_for(profile, seed))
     chosen = selected(available_checks(spec, distributed), select)

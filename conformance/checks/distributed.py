@@ -18,7 +18,7 @@ from typing import Any
 
 import torch.distributed as dist
 
-from ..adadelta import ADADELTA
+from ..specs.adadelta import ADADELTA
 from .check import Check
 from ..distributed_scenarios import SCENARIOS, WORLD_SIZE, Job, report_path, run_in_rank
 from ..failures import CheckFailure, CheckSkipped

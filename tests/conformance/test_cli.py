@@ -19,7 +19,8 @@ import pytest
 from verdicts import EXPECTED_SKIPS
 
 from conformance.checks import checks_for
-from conformance.adadelta import ADADELTA
+from conformance.specs import SPECS, load_spec
+from conformance.specs.adadelta import ADADELTA
 from conformance.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -110,6 +111,22 @@ def test_list_prints_every_check_name(capsys: pytest.CaptureFixture[str]) -> Non
     assert out.split() == ALL_CHECKS
 
 
+def test_list_specs_names_each_shipped_spec_and_its_reference(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_main(capsys, "--list-specs")
+    assert code == 0
+    listed = {line.split()[0]: line.split()[1] for line in out.splitlines()}
+    assert listed == {name: load_spec(name).reference_name for name in SPECS}
+    assert listed["adadelta"] == "torch.optim.Adadelta"
+
+
+def test_spec_is_selected_by_name_in_any_case(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(capsys, "torch.optim:Adadelta", "--spec", "Adadelta", "-k", "closure")
+    assert code == 0
+    assert out.startswith("Adadelta conformance of torch.optim:Adadelta")
+
+
 def test_k_expression_selects_checks_by_name(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_main(capsys, "--list", "-k", "state_dict and not (cross or hooks)")
     assert code == 0
@@ -171,6 +188,9 @@ def test_expected_failure_naming_no_check_warns(
         (["torch.optim:Adadelta", "--profile", "no-such-profile"], "--profile no-such-profile"),
         (["torch.optim:Adadelta", "--expected-failures", "missing.json"], "cannot read expected"),
         (["torch.optim:Adadelta", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["torch.optim:Adam", "--spec", "adamax"], "--spec adamax: no spec named 'adamax'"),
+        (["torch.optim:Adam", "--spec", "torch.optim:Adam"], "is a type, not an OptimizerSpec"),
+        (["--spec", "conformance.adadelta:ADADELTA"], "name the implementation to check"),
     ],
     ids=[
         "module not importable",
@@ -182,6 +202,9 @@ def test_expected_failure_naming_no_check_warns(
         "unknown profile",
         "missing expected failures file",
         "unknown option",
+        "unknown spec name",
+        "spec that is not a spec",
+        "spec without an implementation",
     ],
 )
 def test_usage_error_exits_2_with_one_line_saying_what_was_tried(

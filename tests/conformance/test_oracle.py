@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from conformance.adadelta import ADADELTA, adadelta_update
+from conformance.specs.adadelta import ADADELTA, adadelta_update
 from conformance.case import Case, GroupCase, ParamCase
 from conformance.oracle import run_oracle
 

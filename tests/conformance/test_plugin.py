@@ -8,12 +8,12 @@ import sys
 
 import pytest
 
-from conformance.adadelta import ADADELTA
+from conformance.specs.adadelta import ADADELTA
 from conformance.checks import checks_for
 
 pytest_plugins = ["pytester"]
 
-IMPL = "--adadelta-impl=torch.optim:Adadelta"
+IMPL = "--optimizer-impl=torch.optim:Adadelta"
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -66,7 +66,7 @@ def test_k_selects_checks_and_the_header_names_the_implementation(host: pytest.P
     result.assert_outcomes(passed=2, deselected=len(checks_for(ADADELTA)) - 1)
     result.stdout.fnmatch_lines(
         [
-            "adadelta conformance: torch.optim:Adadelta (torch *) against torch.optim.Adadelta, "
+            "Adadelta conformance: torch.optim:Adadelta (torch *) against torch.optim.Adadelta, "
             "device cpu, hypothesis profile conformance-default (derandomized)",
             "adadelta-conformance::closure PASSED*",
             "adadelta-conformance::zero_grad_stepped PASSED*",
@@ -75,22 +75,23 @@ def test_k_selects_checks_and_the_header_names_the_implementation(host: pytest.P
 
 
 def test_ini_keys_mirror_the_options(host: pytest.Pytester) -> None:
-    host.makeini("[pytest]\nadadelta_impl = torch.optim:Adadelta\nadadelta_device = cpu\n")
+    host.makeini("[pytest]\noptimizer_impl = torch.optim:Adadelta\noptimizer_device = cpu\n")
     result = host.runpytest("-k", "step_hooks and not act")
     result.assert_outcomes(passed=1)
 
 
-def test_neutral_aliases_work_like_the_adadelta_options(host: pytest.Pytester) -> None:
-    result = host.runpytest("--conformance-impl=torch.optim:Adadelta", "-k", "closure", "-q")
+@pytest.mark.parametrize("prefix", ["adadelta", "conformance"])
+def test_older_option_names_stay_aliases(host: pytest.Pytester, prefix: str) -> None:
+    result = host.runpytest(f"--{prefix}-impl=torch.optim:Adadelta", "-k", "closure", "-q")
     result.assert_outcomes(passed=1)
-    host.makeini("[pytest]\nconformance_impl = torch.optim:Adadelta\n")
+    host.makeini(f"[pytest]\n{prefix}_impl = torch.optim:Adadelta\n")
     result = host.runpytest("-k", "closure", "-q")
     result.assert_outcomes(passed=1)
 
 
 def test_failing_check_fails_its_test_with_the_explanation(host: pytest.Pytester) -> None:
     result = host.runpytest(
-        "--adadelta-impl=faulty_targets:IgnoresWeightDecay", "-k", "weight_decay and not maximize"
+        "--optimizer-impl=faulty_targets:IgnoresWeightDecay", "-k", "weight_decay and not maximize"
     )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
@@ -106,7 +107,7 @@ def test_failing_check_fails_its_test_with_the_explanation(host: pytest.Pytester
 def test_implementation_that_cannot_be_built_fails_each_test_with_one_line(
     host: pytest.Pytester,
 ) -> None:
-    result = host.runpytest("--adadelta-impl=faulty_targets:RaisesInConstructor", "-k", "closure or step_hooks and not act")
+    result = host.runpytest("--optimizer-impl=faulty_targets:RaisesInConstructor", "-k", "closure or step_hooks and not act")
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         ["closure (faulty_targets:RaisesInConstructor):", "*raised RuntimeError: this optimizer is "
@@ -119,8 +120,8 @@ def test_expected_failures_xfail_and_unknown_names_warn(host: pytest.Pytester) -
     expected = host.path / "expected.json"
     expected.write_text(json.dumps({"weight_decay": "known", "weight_decy": "typo"}))
     result = host.runpytest(
-        "--adadelta-impl=faulty_targets:IgnoresWeightDecay",
-        f"--adadelta-expected-failures={expected}",
+        "--optimizer-impl=faulty_targets:IgnoresWeightDecay",
+        f"--optimizer-expected-failures={expected}",
         "-k",
         "weight_decay and not maximize",
     )
@@ -131,18 +132,19 @@ def test_expected_failures_xfail_and_unknown_names_warn(host: pytest.Pytester) -
 @pytest.mark.parametrize(
     ("option", "message"),
     [
-        ("--adadelta-device=tpu", "--adadelta-device (ini adadelta_device): 'tpu' is not one of cpu, cuda"),
-        ("--adadelta-impl=no_such_module:X", "--adadelta-impl (ini adadelta_impl): cannot import"),
-        ("--adadelta-profile=nope", "--adadelta-profile (ini adadelta_profile):"),
-        ("--adadelta-seed=abc", "--adadelta-seed (ini adadelta_seed): 'abc' is not an integer"),
-        ("--adadelta-spec=torch.optim:Adadelta", "--adadelta-spec (ini adadelta_spec): "),
+        ("--optimizer-device=tpu", "--optimizer-device (ini optimizer_device): 'tpu' is not one of cpu, cuda"),
+        ("--optimizer-impl=no_such_module:X", "--optimizer-impl (ini optimizer_impl): cannot import"),
+        ("--optimizer-profile=nope", "--optimizer-profile (ini optimizer_profile):"),
+        ("--optimizer-seed=abc", "--optimizer-seed (ini optimizer_seed): 'abc' is not an integer"),
+        ("--optimizer-spec=torch.optim:Adadelta", "--optimizer-spec (ini optimizer_spec): "),
+        ("--optimizer-spec=adamax", "--optimizer-spec (ini optimizer_spec): no spec named 'adamax'"),
     ],
-    ids=["device", "impl", "profile", "seed", "spec"],
+    ids=["device", "impl", "profile", "seed", "spec", "spec name"],
 )
 def test_bad_option_value_is_a_usage_error_naming_the_option(
     host: pytest.Pytester, option: str, message: str
 ) -> None:
-    extra = [] if option.startswith("--adadelta-impl") else [IMPL]
+    extra = [] if option.startswith("--optimizer-impl") else [IMPL]
     result = host.runpytest(*extra, option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()

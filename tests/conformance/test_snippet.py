@@ -9,7 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.adadelta import ADADELTA
+from conformance.specs.adadelta import ADADELTA
 from conformance.replay import Relay, snapshot, stepping
 from conformance.snippet import render_case
 from conformance.strategies import ALL_LAYOUTS, grouped_case, single_group_case

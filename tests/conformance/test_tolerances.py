@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from conformance.adadelta import ADADELTA
+from conformance.specs.adadelta import ADADELTA
 from conformance.case import Case, GroupCase, ParamCase
 from conformance.oracle import run_oracle
 from conformance.tolerances import ROUNDINGS_PER_OPERATION, unit_roundoff

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from conformance.adadelta import ADADELTA
+from conformance.specs.adadelta import ADADELTA
 from conformance.checks import checks_for
 from conformance.execution import run_check
 from conformance.profiles import DEFAULT_PROFILE, settings_for

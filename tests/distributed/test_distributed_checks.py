@@ -8,7 +8,7 @@ import pytest
 import torch
 from spawned import TreatsPartialGradsAsReduced, sleep_in_every_rank
 
-from conformance.adadelta import ADADELTA
+from conformance.specs.adadelta import ADADELTA
 from conformance.checks.check import Check
 from conformance.checks import checks_for, distributed
 from conformance.failures import CheckFailure, CheckSkipped
