@@ -3,10 +3,12 @@
 An adapter is called exactly like its torch.optim reference (same names, same positional order,
 bound with the reference's own signature) and calls the library's class with the arguments the
 caller passed, renamed where the library names them otherwise. It maps arguments only: an
-argument the caller did not pass is not passed, so the library's own defaults show; an argument
-the library does not take is passed as it is, so the library's own reaction (an error, or a
-silent ``**kwargs``) is what gets checked. ``fixed`` arguments select the library's documented
-switch for the variant the reference implements (e.g. L2 instead of decoupled weight decay).
+argument the caller did not pass is not passed, so the library's own defaults show. An option
+the library's constructor does not name is dropped when it has the reference's default value
+(asking for the default asks for nothing: ``maximize=False`` of a library that cannot maximize),
+and passed as it is otherwise, so the library's own reaction (an error, or a silent
+``**kwargs``) is what gets checked. ``fixed`` arguments select the library's documented switch
+for the variant the reference implements (e.g. L2 instead of decoupled weight decay).
 
 The library is imported at the first call, so that this module stays cheap to import in every
 worker of a run.
@@ -52,16 +54,27 @@ class Adapter:
         return inspect.signature(self.reference)
 
     def __call__(self, params: Iterable[Any], *args: Any, **kwargs: Any) -> Optimizer:
+        reference = inspect.signature(self.reference).parameters
         passed = inspect.signature(self.reference).bind(params, *args, **kwargs).arguments
+        implementation = load_attribute(self.implementation)
+        named = inspect.signature(implementation).parameters
         arguments: dict[str, Any] = dict(self.fixed)
         for name, value in passed.items():
             if name == "params":
                 continue
             if name in self.translate:
                 arguments.update(self.translate[name](value))
-            else:
-                arguments[self.renamed.get(name, name)] = value
-        return load_attribute(self.implementation)(params, **arguments)
+                continue
+            renamed = self.renamed.get(name, name)
+            if renamed not in named and _is_default(value, reference[name].default):
+                continue
+            arguments[renamed] = value
+        return implementation(params, **arguments)
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    plain = (bool, int, float, type(None))
+    return isinstance(value, plain) and isinstance(default, plain) and value == default
 
 
 def _second_beta(alpha: Any) -> dict[str, Any]:
