@@ -8,12 +8,12 @@ from typing import Any
 
 import torch
 
-from conformance.specs.adadelta import ADADELTA
 from conformance.checks import checks_for
 from conformance.execution import run_check
 from conformance.profiles import DEFAULT_PROFILE, settings_for
 from conformance.report import CheckResult
 from conformance.spec import OptimizerSpec
+from conformance.specs.adadelta import ADADELTA
 from conformance.subject import Subject
 from conformance.target import describe
 
@@ -38,10 +38,11 @@ def expected_skips(spec: OptimizerSpec) -> frozenset[str]:
     return EXPECTED_SKIPS | {name for name, skips in skipped.items() if skips}
 
 
-def verdict(factory: Callable[..., Any], check: str) -> CheckResult:
-    """The result of the named Adadelta check on ``factory``, on the CPU, under the default
-    (derandomized) profile, run in this process."""
+def verdict(factory: Callable[..., Any], check: str, spec: OptimizerSpec = ADADELTA) -> CheckResult:
+    """The result of the named check of ``spec`` (default: Adadelta's) on ``factory``, on the
+    CPU, under the default (derandomized) profile, run in this process."""
     subject = Subject(
-        describe(factory), ADADELTA, torch.device("cpu"), settings_for(DEFAULT_PROFILE), None
+        describe(factory), spec, torch.device("cpu"), settings_for(DEFAULT_PROFILE), None
     )
-    return run_check(CHECKS[check], subject)
+    (chosen,) = (c for c in checks_for(spec) if c.name == check)
+    return run_check(chosen, subject)
