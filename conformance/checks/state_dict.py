@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -37,9 +37,11 @@ __all__ = ["checks"]
 _HANDOVER_AFTER = 2
 
 
-def _case(spec: OptimizerSpec) -> Case:
+def _case(spec: OptimizerSpec, constructor: Mapping[str, Any] | None = None) -> Case:
+    """Two params stepped with ``constructor`` (default: the spec's example hyperparameters)."""
     params = [example_param((2, 3), seed=1), example_param((3,), seed=2)]
-    return example_case(params, steps=2 * _HANDOVER_AFTER, constructor=spec.example_hyperparameters)
+    constructor = spec.example_hyperparameters if constructor is None else constructor
+    return example_case(params, steps=2 * _HANDOVER_AFTER, constructor=constructor)
 
 
 def _reference(spec: OptimizerSpec) -> Target:
@@ -227,7 +229,10 @@ def _old_checkpoints(subject: Subject) -> None:
         "        group.pop(option, None)",
     )
     inspect = state_is_laid_out(spec, capturable=False)
-    expect_trajectory(subject, _case(spec), start=_reference(spec), relay=relay, inspect=inspect)
+    # A checkpoint older than an option was written with the behaviour the option's default has.
+    older = {key: spec.defaults[key] for key in spec.options_added_later if key in spec.defaults}
+    case = _case(spec, {**spec.example_hyperparameters, **older})
+    expect_trajectory(subject, case, start=_reference(spec), relay=relay, inspect=inspect)
 
 
 def _through_pickle(value: Any) -> Any:

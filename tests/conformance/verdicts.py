@@ -8,15 +8,16 @@ from typing import Any
 
 import torch
 
-from conformance.specs.adadelta import ADADELTA
 from conformance.checks import checks_for
 from conformance.execution import run_check
 from conformance.profiles import DEFAULT_PROFILE, settings_for
 from conformance.report import CheckResult
+from conformance.spec import OptimizerSpec
+from conformance.specs.adadelta import ADADELTA
 from conformance.subject import Subject
 from conformance.target import describe
 
-__all__ = ["CHECKS", "EXPECTED_SKIPS", "verdict"]
+__all__ = ["CHECKS", "EXPECTED_SKIPS", "expected_skips", "verdict"]
 
 CHECKS = {check.name: check for check in checks_for(ADADELTA)}
 
@@ -24,10 +25,24 @@ CHECKS = {check.name: check for check in checks_for(ADADELTA)}
 EXPECTED_SKIPS = frozenset() if torch.cuda.is_available() else frozenset({"multiple_devices"})
 
 
-def verdict(factory: Callable[..., Any], check: str) -> CheckResult:
-    """The result of the named Adadelta check on ``factory``, on the CPU, under the default
-    (derandomized) profile, run in this process."""
+def expected_skips(spec: OptimizerSpec) -> frozenset[str]:
+    """The checks of ``spec`` that a conforming implementation skips here: those needing CUDA,
+    and those about what the spec's reference does not have or does not reject."""
+    skipped = {
+        "sparse_grad_error": spec.sparse_gradients,
+        "step_counter": spec.step_key is None,
+        "tensor_lr": not spec.tensor_lr,
+        "fused_rejected": "fused" in spec.capabilities,
+        "differentiable": "differentiable" not in spec.capabilities,
+    }
+    return EXPECTED_SKIPS | {name for name, skips in skipped.items() if skips}
+
+
+def verdict(factory: Callable[..., Any], check: str, spec: OptimizerSpec = ADADELTA) -> CheckResult:
+    """The result of the named check of ``spec`` (default: Adadelta's) on ``factory``, on the
+    CPU, under the default (derandomized) profile, run in this process."""
     subject = Subject(
-        describe(factory), ADADELTA, torch.device("cpu"), settings_for(DEFAULT_PROFILE), None
+        describe(factory), spec, torch.device("cpu"), settings_for(DEFAULT_PROFILE), None
     )
-    return run_check(CHECKS[check], subject)
+    (chosen,) = (c for c in checks_for(spec) if c.name == check)
+    return run_check(chosen, subject)
