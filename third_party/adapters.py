@@ -54,8 +54,8 @@ class Adapter:
         return inspect.signature(self.reference)
 
     def __call__(self, params: Iterable[Any], *args: Any, **kwargs: Any) -> Optimizer:
-        reference = inspect.signature(self.reference).parameters
-        passed = inspect.signature(self.reference).bind(params, *args, **kwargs).arguments
+        signature = inspect.signature(self.reference)
+        passed = signature.bind(params, *args, **kwargs).arguments
         implementation = load_attribute(self.implementation)
         named = inspect.signature(implementation).parameters
         arguments: dict[str, Any] = dict(self.fixed)
@@ -66,7 +66,7 @@ class Adapter:
                 arguments.update(self.translate[name](value))
                 continue
             renamed = self.renamed.get(name, name)
-            if renamed not in named and _is_default(value, reference[name].default):
+            if renamed not in named and _is_default(value, signature.parameters[name].default):
                 continue
             arguments[renamed] = value
         return implementation(params, **arguments)
