@@ -163,21 +163,18 @@ def logical_tensor(values: Grad, shape: tuple[int, ...], dtype: torch.dtype) -> 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, TensorLR | FillLR):
-        # The float32 Tensor the implementation holds: arithmetic on it (γ / (1 + (t-1)η),
-        # γ / (1 - β^t)) is float32 arithmetic, exactly as the documented formula reads.
-        return torch.tensor(value.value, dtype=torch.float32)
+        return torch.tensor(value.value, dtype=torch.float32).item()  # what the tensor holds
     return value
 
 
 def constructor_hyperparameters(case: Case, spec: OptimizerSpec) -> dict[str, Any]:
-    """The constructor's hyperparameters, defaults filled in (``optimizer.defaults``), a
-    Tensor lr as a 0-d float32 tensor."""
+    """The constructor's hyperparameters, defaults filled in (``optimizer.defaults``), Tensor
+    lr read as a float."""
     return {k: _plain(v) for k, v in {**spec.defaults, **case.constructor}.items()}
 
 
 def constructed_hyperparameters(case: Case, spec: OptimizerSpec) -> list[dict[str, Any]]:
-    """Each group's hyperparameters as it is built (or added), a Tensor lr as a 0-d float32
-    tensor."""
+    """Each group's hyperparameters as it is built (or added), Tensor lr read as a float."""
     constructor = constructor_hyperparameters(case, spec)
     return [
         {**constructor, **{k: _plain(v) for k, v in group.options.items()}} for group in case.groups
@@ -185,8 +182,7 @@ def constructed_hyperparameters(case: Case, spec: OptimizerSpec) -> list[dict[st
 
 
 def hyperparameters_per_step(case: Case, spec: OptimizerSpec) -> list[list[dict[str, Any]]]:
-    """Each group's effective hyperparameters at each step, a Tensor lr as a 0-d float32
-    tensor."""
+    """Each group's effective hyperparameters at each step, Tensor lr read as a float."""
     current = constructed_hyperparameters(case, spec)
     per_step = []
     for step in range(1, case.steps + 1):

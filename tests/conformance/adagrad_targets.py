@@ -14,15 +14,15 @@ __all__ = ["torch_compiled", "torch_for_loop", "torch_foreach", "torch_fused"]
 
 
 def torch_for_loop(params: Any, *args: Any, **kwargs: Any) -> torch.optim.Adagrad:
-    """torch.optim.Adagrad on its single-tensor (for-loop) path."""
-    return torch.optim.Adagrad(params, *args, **{**kwargs, "foreach": False})
+    """torch.optim.Adagrad on its single-tensor (for-loop) path, unless told otherwise."""
+    return torch.optim.Adagrad(params, *args, **{"foreach": False, **kwargs})
 
 
 def torch_foreach(params: Any, *args: Any, **kwargs: Any) -> torch.optim.Adagrad:
     """torch.optim.Adagrad on its multi-tensor path wherever torch has one: ``_foreach`` ops
     do not support autograd, so with ``differentiable=True`` torch takes the for-loop path."""
     foreach = not kwargs.get("differentiable", False)
-    return torch.optim.Adagrad(params, *args, **{**kwargs, "foreach": foreach})
+    return torch.optim.Adagrad(params, *args, **{"foreach": foreach, **kwargs})
 
 
 def torch_fused(params: Any, *args: Any, **kwargs: Any) -> torch.optim.Adagrad:
