@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import torch
 from broken_adagrad import BrokenAdagrad, OracleAdagrad
-from verdicts import EXPECTED_SKIPS
+from verdicts import DEVICE_SKIPS
 
 import conformance
 from conformance import Outcome
@@ -19,7 +19,7 @@ from conformance.target import describe
 
 CHECKS = {check.name: check for check in checks_for(ADAGRAD)}
 # Adagrad takes fused=True; only CUDA-only checks may skip beside it.
-SKIPPED = {"fused_rejected"} | EXPECTED_SKIPS
+SKIPPED = {"fused_rejected"} | DEVICE_SKIPS
 # How run_check reports a check whose own code raised.
 CRASH = "the check raised "
 
