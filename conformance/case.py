@@ -6,6 +6,7 @@ implementation and on the oracle; :mod:`conformance.snippet` renders it as code.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,7 +22,10 @@ __all__ = [
     "GroupCase",
     "ParamCase",
     "SeededValues",
+    "SparseGrad",
     "TensorLR",
+    "constructed_hyperparameters",
+    "constructor_hyperparameters",
     "contiguous_stride",
     "hyperparameters_per_step",
     "logical_tensor",
@@ -44,6 +48,21 @@ class SeededValues:
 
 # Floats (complex numbers for complex params) in row-major order, or seeded real values.
 Values = tuple[Any, ...] | SeededValues
+
+
+@dataclass(frozen=True)
+class SparseGrad:
+    """A sparse COO grad: ``values`` at row-major element ``indices``. Repeated indices make
+    an uncoalesced tensor whose entries there add up; with ``coalesce``, the grad is built
+    coalesced (duplicates summed)."""
+
+    indices: tuple[int, ...]
+    values: tuple[float, ...]
+    coalesce: bool = False
+
+
+# A grad as a case spells it.
+Grad = Values | SparseGrad
 
 
 @dataclass(frozen=True)
@@ -89,14 +108,15 @@ class Case:
     entry of ``grads``. The last ``added_groups`` groups are added with ``add_param_group``
     right after construction.
 
-    ``grads[t][i]`` is the grad of param ``i`` at step ``t + 1`` (None: ``p.grad = None``).
+    ``grads[t][i]`` is the grad of param ``i`` at step ``t + 1`` (None: ``p.grad = None``;
+    the oracle steps a :class:`SparseGrad` as its dense equivalent).
     ``changes[t]`` maps a group index to the options assigned in ``param_groups`` just before
     step ``t + 1`` (a :class:`FillLR` fills the group's Tensor ``lr`` in place instead).
     """
 
     params: tuple[ParamCase, ...]
     groups: tuple[GroupCase, ...]
-    grads: tuple[tuple[Values | None, ...], ...]
+    grads: tuple[tuple[Grad | None, ...], ...]
     constructor: Mapping[str, Any] = field(default_factory=dict)
     changes: tuple[Mapping[int, Mapping[str, Any]], ...] = ()
     added_groups: int = 0
@@ -127,10 +147,15 @@ def contiguous_stride(shape: Sequence[int]) -> tuple[int, ...]:
     return tuple(reversed(stride))
 
 
-def logical_tensor(values: Values, shape: tuple[int, ...], dtype: torch.dtype) -> Tensor:
+def logical_tensor(values: Grad, shape: tuple[int, ...], dtype: torch.dtype) -> Tensor:
     """The values as a contiguous float64 (complex128 for complex dtypes) CPU tensor; seeded
-    values rounded to ``dtype``, as a param or grad of that dtype holds them."""
+    values rounded to ``dtype``, as a param or grad of that dtype holds them; a sparse grad's
+    dense equivalent."""
     wide = torch.complex128 if dtype.is_complex else torch.float64
+    if isinstance(values, SparseGrad):
+        indices = torch.tensor(values.indices, dtype=torch.long)
+        entries = torch.tensor(values.values, dtype=wide)
+        return torch.zeros(math.prod(shape), dtype=wide).index_add_(0, indices, entries).reshape(shape)
     if isinstance(values, SeededValues):
         return values.tensor().to(dtype).to(wide).reshape(shape)
     return torch.tensor(values, dtype=wide).reshape(shape)
@@ -142,9 +167,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def constructor_hyperparameters(case: Case, spec: OptimizerSpec) -> dict[str, Any]:
+    """The constructor's hyperparameters, defaults filled in (``optimizer.defaults``), Tensor
+    lr read as a float."""
+    return {k: _plain(v) for k, v in {**spec.defaults, **case.constructor}.items()}
+
+
+def constructed_hyperparameters(case: Case, spec: OptimizerSpec) -> list[dict[str, Any]]:
+    """Each group's hyperparameters as it is built (or added), Tensor lr read as a float."""
+    constructor = constructor_hyperparameters(case, spec)
+    return [
+        {**constructor, **{k: _plain(v) for k, v in group.options.items()}} for group in case.groups
+    ]
+
+
 def hyperparameters_per_step(case: Case, spec: OptimizerSpec) -> list[list[dict[str, Any]]]:
     """Each group's effective hyperparameters at each step, Tensor lr read as a float."""
-    current = [{**spec.defaults, **case.constructor, **group.options} for group in case.groups]
+    current = constructed_hyperparameters(case, spec)
     per_step = []
     for step in range(1, case.steps + 1):
         for group, options in case.changes_before(step).items():

@@ -55,7 +55,7 @@ class OracleComparison:
         """What differs after 1-based ``step`` beyond tolerance, or None."""
         expected, bounds = self.oracle.expected[step - 1], self.oracle.bounds(step)
         for i in range(len(self.case.params)):
-            problem = self._state_mismatch(i, expected, bounds, actual) or _value_mismatch(
+            problem = self._state_mismatch(i, step, expected, bounds, actual) or _value_mismatch(
                 "value", expected.params[i], actual.params[i], bounds.params[i]
             )
             if problem is not None:
@@ -63,7 +63,7 @@ class OracleComparison:
         return None
 
     def _state_mismatch(
-        self, i: int, expected: Snapshot, bounds: Snapshot, actual: Snapshot
+        self, i: int, step: int, expected: Snapshot, bounds: Snapshot, actual: Snapshot
     ) -> str | None:
         expected_buffers, actual_buffers = expected.buffers[i], actual.buffers[i]
         if not actual.state_exposed:
@@ -75,6 +75,12 @@ class OracleComparison:
                 return None
             return "its grad has been None at every step, yet the optimizer created state for it"
         if actual_buffers is None:
+            if all(grads[i] is None for grads in self.case.grads[:step]):
+                return (
+                    "its grad has been None at every step, and the optimizer holds no state "
+                    f"for it, yet {self.spec.reference_name} creates every param's initial "
+                    "state in its constructor"
+                )
             return "it was stepped, yet the optimizer holds no state for it"
         if expected.steps[i] != actual.steps[i]:
             return (

@@ -4,11 +4,18 @@ with the elementwise tolerance of each (see :mod:`conformance.tolerances`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
 
-from .case import Case, hyperparameters_per_step, logical_tensor
+from .case import (
+    Case,
+    constructed_hyperparameters,
+    constructor_hyperparameters,
+    hyperparameters_per_step,
+    logical_tensor,
+)
 from .replay import Snapshot, as_real64
 from .spec import OptimizerSpec
 from .tolerances import ROUNDINGS_PER_OPERATION, RoundingPerturbation, unit_roundoff
@@ -72,10 +79,28 @@ def _bounds(
     return Snapshot(tuple(params), tuple(buffers), snapshot.steps)
 
 
+def _initial_buffers(
+    case: Case, spec: OptimizerSpec, param: Tensor, index: int, options: dict[str, Any]
+) -> dict[str, Tensor]:
+    """The buffers param ``index`` starts with, in its dtype (as an implementation stores
+    them), under its group's ``options`` or, if the spec says so, the constructor's."""
+    if spec.initial_state_from_constructor:
+        options = constructor_hyperparameters(case, spec)
+    dtype = case.params[index].dtype
+    real = dtype.to_real() if dtype.is_complex else dtype
+    return {k: v.to(real).to(torch.float64) for k, v in spec.init_buffers(param, options).items()}
+
+
 def _trajectory(case: Case, spec: OptimizerSpec, perturbation: RoundingPerturbation) -> list[Snapshot]:
     params = [as_real64(logical_tensor(p.values, p.shape, p.dtype)) for p in case.params]
     buffers: list[dict[str, Tensor] | None] = [None] * len(params)
     steps: list[float | None] = [None] * len(params)
+    if spec.state_at_construction:
+        built = constructed_hyperparameters(case, spec)
+        for g, group in enumerate(case.groups[: len(case.groups) - case.added_groups]):
+            for i in group.params:
+                buffers[i] = _initial_buffers(case, spec, params[i], i, built[g])
+                steps[i] = 0.0
     trajectory = []
     for hyperparameters, grads in zip(hyperparameters_per_step(case, spec), case.grads, strict=True):
         for i, values in enumerate(grads):
@@ -84,7 +109,9 @@ def _trajectory(case: Case, spec: OptimizerSpec, perturbation: RoundingPerturbat
             param_case = case.params[i]
             grad = as_real64(logical_tensor(values, param_case.shape, param_case.dtype))
             options = hyperparameters[case.group_of(i)]
-            current = buffers[i] if buffers[i] is not None else spec.init_buffers(params[i], options)
+            current = buffers[i]
+            if current is None:
+                current = _initial_buffers(case, spec, params[i], i, options)
             steps[i] = (steps[i] or 0.0) + 1.0
             perturbation.owner = i
             with perturbation:

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-from .case import Case, FillLR, ParamCase, TensorLR, logical_tensor
+from .case import Case, FillLR, Grad, ParamCase, SparseGrad, TensorLR, logical_tensor
 from .failures import CheckFailure
 from .spec import OptimizerSpec
 from .surface import exposed_state
@@ -24,6 +24,7 @@ __all__ = [
     "Snapshot",
     "Stepped",
     "as_real64",
+    "build_grad",
     "build_param",
     "deep_copy",
     "snapshot",
@@ -100,6 +101,24 @@ def build_param(param: ParamCase, device: torch.device, values: Any = None) -> T
     return tensor.copy_(logical)
 
 
+def build_grad(param: ParamCase, device: torch.device, grad: Grad) -> Tensor:
+    """The grad a case spells for ``param``: dense like the param, or sparse COO."""
+    if not isinstance(grad, SparseGrad):
+        return build_param(param, device, grad)
+    flat = torch.tensor(grad.indices, dtype=torch.long)
+    coordinates = (
+        torch.stack(torch.unravel_index(flat, param.shape))
+        if param.shape
+        else torch.zeros((0, len(grad.indices)), dtype=torch.long)
+    )
+    values = torch.tensor(grad.values, dtype=torch.float64).to(param.dtype)
+    where = device if param.device is None else torch.device(param.device)
+    sparse = torch.sparse_coo_tensor(
+        coordinates, values, param.shape, device=where, check_invariants=True
+    )
+    return sparse.coalesce() if grad.coalesce else sparse
+
+
 def _option(value: Any, device: torch.device) -> Any:
     if isinstance(value, TensorLR):
         where = device if value.on_params_device else torch.device("cpu")
@@ -151,7 +170,7 @@ def _set_grads(case: Case, step: int, params: list[Tensor]) -> list[Tensor | Non
     for param_case, param, values in zip(case.params, params, case.grads[step - 1], strict=True):
         # A relay may have changed the param's dtype: the grad follows it.
         fitted = dataclasses.replace(param_case, dtype=param.dtype)
-        param.grad = None if values is None else build_param(fitted, param.device, values)
+        param.grad = None if values is None else build_grad(fitted, param.device, values)
         grads.append(param.grad)
     return grads
 

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from .case import Case, FillLR, ParamCase, SeededValues, TensorLR
+from .case import Case, FillLR, Grad, ParamCase, SeededValues, SparseGrad, TensorLR
 from .replay import Relay
 from .target import Target
 
@@ -17,6 +17,13 @@ def make(values, shape, stride, dtype, device=DEVICE):
     wide = torch.complex128 if dtype.is_complex else torch.float64
     exact = torch.as_tensor(values, dtype=wide).reshape(shape)
     return torch.empty_strided(shape, stride, dtype=dtype, device=device).copy_(exact)
+'''
+_SPARSE = '''\
+def sparse(indices, values, shape, dtype, coalesce=False, device=DEVICE):
+    flat = torch.tensor(indices)
+    coordinates = torch.stack(torch.unravel_index(flat, shape)) if shape else torch.zeros((0, len(indices)), dtype=torch.long)
+    grad = torch.sparse_coo_tensor(coordinates, torch.tensor(values, dtype=dtype), shape, device=device)
+    return grad.coalesce() if coalesce else grad
 '''
 _SEEDED = '''\
 def seeded(seed, count):
@@ -61,6 +68,21 @@ def _make(param: ParamCase, values: Any) -> str:
     return f"make({spelled}, {param.shape!r}, {param.stride!r}, {param.dtype}{device})"
 
 
+def _grad(param: ParamCase, grad: Grad) -> str:
+    if not isinstance(grad, SparseGrad):
+        return _make(param, grad)
+    device = "" if param.device is None else f", device={param.device!r}"
+    coalesce = ", coalesce=True" if grad.coalesce else ""
+    return (
+        f"sparse({list(grad.indices)!r}, {list(grad.values)!r}, {param.shape!r}, {param.dtype}"
+        f"{coalesce}{device})"
+    )
+
+
+def _sparse(case: Case) -> bool:
+    return any(isinstance(grad, SparseGrad) for step in case.grads for grad in step)
+
+
 def _seeded(case: Case) -> bool:
     every = [p.values for p in case.params] + [v for step in case.grads for v in step]
     return any(isinstance(values, SeededValues) for values in every)
@@ -86,6 +108,8 @@ def render_case(case: Case, target: Target, device: str, relay: Relay | None = N
     lines = list(dict.fromkeys(imports)) + ["", f"DEVICE = {device!r}", "", _MAKE]
     if _seeded(case):
         lines.append(_SEEDED)
+    if _sparse(case):
+        lines.append(_SPARSE)
     lines += [
         f"p{i} = {_make(param, param.values)}.requires_grad_()" for i, param in enumerate(case.params)
     ]
@@ -108,7 +132,7 @@ def render_case(case: Case, target: Target, device: str, relay: Relay | None = N
         for i, (param, values) in enumerate(zip(case.params, case.grads[step - 1], strict=True)):
             if relayed:
                 param = dataclasses.replace(param, dtype=relay.dtypes[i])
-            grad = "None" if values is None else _make(param, values)
+            grad = "None" if values is None else _grad(param, values)
             lines.append(f"params[{i}].grad = {grad}")
         lines.append("optimizer.step()")
     lines += ["for i, p in enumerate(params):", "    print(i, p, getattr(optimizer, 'state', {}).get(p))"]

@@ -91,8 +91,12 @@ class OptimizerSpec:
         init_buffers: the buffers that exist under given hyperparameters, with their initial
             values for a float64 param.
         update: one step of the algorithm in float64 (the oracle).
-        sparse_gradients: whether sparse grads are supported (if not, they must raise as the
-            reference does).
+        sparse_hyperparameters: where sparse COO grads are supported: strategies overriding
+            the hyperparameter space in a region where a step with a sparse grad equals a step
+            with its dense equivalent (``grad.to_dense()``); None: sparse grads are not
+            supported, and they must raise as the reference does.
+        sparse_invalid_arguments: constructor arguments under which the reference rejects
+            sparse grads at the step although it supports them elsewhere (e.g. weight decay).
         tensor_lr: whether ``lr`` may be a 1-element Tensor.
         step_dtype: the dtype of a new step counter, at the time it is created (capturable
             counters are float32 whatever it says).
@@ -103,6 +107,11 @@ class OptimizerSpec:
         options_fixed_after_first_step: hyperparameters that decide which buffers a param's
             state holds (RMSprop's momentum and centered): the reference reads the buffers
             they imply without creating missing ones, so they are not changed between steps.
+        state_at_construction: whether the constructor creates the initial state (buffers and
+            a zero step counter) of every param it is given, rather than the first step that
+            param takes; params of groups added later get theirs at their first step.
+        initial_state_from_constructor: whether the initial buffers follow the constructor's
+            hyperparameters (``optimizer.defaults``) rather than the param's group's.
     """
 
     name: str
@@ -120,12 +129,20 @@ class OptimizerSpec:
     step_key: str | None
     init_buffers: BufferInit
     update: UpdateRule
-    sparse_gradients: bool = False
+    sparse_hyperparameters: Mapping[str, SearchStrategy[Any]] | None = None
+    sparse_invalid_arguments: tuple[InvalidArguments, ...] = ()
     tensor_lr: bool = True
     step_dtype: Callable[[], torch.dtype] = torch_step_dtype
     options_added_later: tuple[str, ...] = ()
     capabilities: frozenset[str] = frozenset()
     options_fixed_after_first_step: tuple[str, ...] = ()
+    state_at_construction: bool = False
+    initial_state_from_constructor: bool = False
+
+    @property
+    def sparse_gradients(self) -> bool:
+        """Whether sparse COO grads are supported (somewhere in the hyperparameter space)."""
+        return self.sparse_hyperparameters is not None
 
     @property
     def state_keys(self) -> frozenset[str]:

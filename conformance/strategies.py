@@ -15,7 +15,7 @@ import torch
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from .case import Case, GroupCase, ParamCase, Values
+from .case import Case, GroupCase, ParamCase, SparseGrad, Values
 from .spec import OptimizerSpec
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "param_cases",
     "round_to",
     "single_group_case",
+    "sparse_grad",
     "values",
 ]
 
@@ -91,6 +92,20 @@ def grads(params: Sequence[ParamCase], none: bool = False) -> SearchStrategy[tup
     if none:
         per_param = [st.one_of(st.none(), strategy) for strategy in per_param]
     return st.tuples(*per_param)
+
+
+@st.composite
+def sparse_grad(draw: st.DrawFn, dense: Sequence[Any]) -> SparseGrad:
+    """A sparse COO grad holding some of ``dense``'s row-major elements (the others are zero),
+    some of them split in two halves (exact in binary floating point) at a repeated index, in
+    any order; built coalesced or not."""
+    kept = [i for i in range(len(dense)) if draw(st.booleans(), label=f"element {i} kept")]
+    split = {i for i in kept if draw(st.booleans(), label=f"element {i} repeated")}
+    entries = [(i, dense[i]) for i in kept if i not in split]
+    entries += [(i, dense[i] / 2) for i in sorted(split) for _ in range(2)]
+    ordered = draw(st.permutations(entries), label="order of the entries")
+    coalesce = draw(st.booleans(), label="coalesced")
+    return SparseGrad(tuple(i for i, _ in ordered), tuple(v for _, v in ordered), coalesce)
 
 
 def hyperparameters(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from hypothesis import strategies as st
@@ -19,7 +21,7 @@ from ..properties import run_property
 from ..replay import Snapshot, Stepped, as_real64, build_param, snapshot
 from ..snippet import render_script
 from ..spec import OptimizerSpec
-from ..strategies import single_group_case
+from ..strategies import single_group_case, sparse_grad
 from ..subject import Subject
 
 __all__ = ["checks"]
@@ -109,6 +111,11 @@ def _untouched_when_grad_is_none(spec: OptimizerSpec, case: Case) -> Callable[[S
             kept = then.buffers[i]
             if kept is not None and any(not torch.equal(now.buffers[i][k], v) for k, v in kept.items()):
                 return f"param {i} had grad None at step {stepped.step}, yet its state changed"
+            if kept is not None and now.steps[i] != then.steps[i]:
+                return (
+                    f"param {i} had grad None at step {stepped.step}, yet its step counter "
+                    f"went from {then.steps[i]!r} to {now.steps[i]!r}"
+                )
         return None
 
     return inspect
@@ -216,34 +223,66 @@ print(params[0].grad.grad_fn)  # expected: None
     )
 
 
-def _sparse_grad_error(subject: Subject) -> None:
-    if subject.spec.sparse_gradients:
-        raise CheckSkipped(f"{subject.spec.name} supports sparse gradients")
+def _sparse_grads(subject: Subject) -> None:
+    region = subject.spec.sparse_hyperparameters
+    if region is None:
+        raise CheckSkipped(f"{subject.spec.name} does not support sparse gradients")
 
-    def attempt(factory: Callable[..., torch.optim.Optimizer]) -> None:
-        param = torch.zeros(3, device=subject.device, requires_grad=True)
-        optimizer = factory([param])
-        param.grad = torch.sparse_coo_tensor(
-            [[0, 2]], [1.0, -1.0], (3,), device=subject.device, check_invariants=True
+    def follows_the_oracle(data: st.DataObject) -> None:
+        # Sparse COO tensors of 0-d, complex or low-precision params are out of scope.
+        drawn = single_group_case(
+            data, subject.drawing_spec, layouts=("vector", "matrix"), overrides=region
         )
-        optimizer.step()
+        grads = tuple(
+            tuple(
+                data.draw(sparse_grad(values), label=f"sparse grad of param {i} at step {t}")
+                for i, values in enumerate(step)
+            )
+            for t, step in enumerate(drawn.grads, start=1)
+        )
+        expect_trajectory(subject, dataclasses.replace(drawn, grads=grads))
 
-    snippet = render_script(
-        subject.target,
-        str(subject.device),
-        """
+    run_property(subject, follows_the_oracle)
+
+
+def _sparse_step(
+    factory: Callable[..., torch.optim.Optimizer], device: torch.device, arguments: dict[str, Any]
+) -> None:
+    param = torch.zeros(3, device=device, requires_grad=True)
+    optimizer = factory([param], **arguments)
+    param.grad = torch.sparse_coo_tensor(
+        [[0, 2]], [1.0, -1.0], (3,), device=device, check_invariants=True
+    )
+    optimizer.step()
+
+
+def _sparse_grad_error(subject: Subject) -> None:
+    spec = subject.spec
+    if spec.sparse_gradients and not spec.sparse_invalid_arguments:
+        raise CheckSkipped(f"{spec.name} supports sparse gradients under every valid argument")
+    rejected = (
+        [(arguments.description, arguments.build()) for arguments in spec.sparse_invalid_arguments]
+        if spec.sparse_gradients
+        else [("", {})]
+    )
+    for description, arguments in rejected:
+        snippet = render_script(
+            subject.target,
+            str(subject.device),
+            f"""
 param = torch.zeros(3, device=DEVICE, requires_grad=True)
-optimizer = Optimizer([param])
+optimizer = Optimizer([param], **{arguments!r})
 param.grad = torch.sparse_coo_tensor([[0, 2]], [1.0, -1.0], (3,), device=DEVICE, check_invariants=True)
 optimizer.step()
 """,
-    )
-    expect_same_error(
-        lambda: attempt(subject.spec.reference),
-        lambda: attempt(subject.factory),
-        "stepping a param whose grad is sparse",
-        snippet,
-    )
+        )
+        situation = "stepping a param whose grad is sparse"
+        expect_same_error(
+            functools.partial(_sparse_step, spec.reference, subject.device, arguments),
+            functools.partial(_sparse_step, subject.factory, subject.device, arguments),
+            f"{situation}, with {description}" if description else situation,
+            snippet,
+        )
 
 
 def checks(spec: OptimizerSpec) -> list[Check]:
@@ -257,14 +296,20 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         ),
         Check(
             "none_grad_skipped",
-            "a param whose .grad is None is skipped: its value and state stay untouched, and "
-            "no state is created for it",
+            "a param whose .grad is None is skipped: its value, state and step counter stay "
+            "untouched, "
+            + (
+                "and it keeps the initial state the constructor gave it"
+                if spec.state_at_construction
+                else "and no state is created for it"
+            ),
             _none_grad_skipped,
         ),
         Check(
             "zero_grad_stepped",
-            "a param whose grad is zero is stepped like any other: its state is created, its "
-            "step counter advances and its values follow the algorithm",
+            "a param whose grad is zero is stepped like any other: its state "
+            + ("(created at construction) advances" if spec.state_at_construction else "is created")
+            + ", its step counter advances and its values follow the algorithm",
             _zero_grad_stepped,
         ),
         Check(
@@ -280,9 +325,18 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             _zero_grad,
         ),
         Check(
+            "sparse_grads",
+            "sparse COO grads (coalesced, or uncoalesced with repeated indices in any order) "
+            "are stepped as their dense equivalent grad.to_dense() is, where sparse grads are "
+            "supported",
+            _sparse_grads,
+        ),
+        Check(
             "sparse_grad_error",
-            f"unless sparse gradients are supported, a sparse grad makes step() raise the "
-            f"exception {spec.reference_name} raises, with its message",
+            "where sparse gradients are not supported"
+            + "".join(f" (with {i.description})" for i in spec.sparse_invalid_arguments)
+            + f", a sparse grad makes step() raise the exception {spec.reference_name} "
+            "raises, with its message",
             _sparse_grad_error,
         ),
     ]

@@ -10,6 +10,7 @@ import torch
 from hypothesis import strategies as st
 
 from .check import Check
+from .math import TENSOR_LR_DTYPES
 from ..examples import example_case, example_param
 from ..expectations import expect_same_error, expect_trajectory
 from ..case import FillLR, GroupCase, TensorLR
@@ -38,7 +39,7 @@ def _hyperparameter_changes(subject: Subject) -> None:
         dtype = case.params[0].dtype
         groups = list(case.groups)
         tensor_lr = set()
-        if spec.tensor_lr:
+        if spec.tensor_lr and dtype in TENSOR_LR_DTYPES:
             lr = spec.hyperparameter_space(dtype)["lr"]
             for g, group in enumerate(groups):
                 if data.draw(st.booleans(), label=f"group {g} has a Tensor lr"):

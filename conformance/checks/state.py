@@ -98,7 +98,7 @@ def _layout_problem(
 def state_is_laid_out(
     spec: OptimizerSpec, capturable: bool, where_exposed: bool = False
 ) -> Callable[[Stepped], str | None]:
-    """An inspection: each stepped param's state has exactly the spec's keys, buffers laid out
+    """An inspection: each param's state, where it exists, has exactly the spec's keys, buffers laid out
     like the param, counters as :func:`counters_are_tensors` says. With ``where_exposed``, an
     optimizer without torch's ``state`` passes (for checks about something else)."""
     counters = counters_are_tensors(spec, capturable)
@@ -135,7 +135,8 @@ def _state_layout(subject: Subject) -> None:
         laid_out("vector", torch.complex64, 6),
     ]
     for flags in _capturable_variants(subject):
-        case = example_case(params, steps=2, constructor=flags)
+        # The last param is first stepped at step 2: state created at construction is laid out too.
+        case = example_case(params, steps=2, constructor=flags, none_grads={1: [len(params) - 1]})
         inspect = state_is_laid_out(subject.spec, bool(flags.get("capturable")))
         expect_trajectory(subject, case, inspect=inspect)
 
@@ -152,8 +153,10 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         ),
         Check(
             "state_layout",
-            f"each stepped param's state has exactly the keys {sorted(spec.state_keys)}; "
-            "buffers have the param's dtype, device, shape and memory format",
+            "each param's state, "
+            + ("from construction on" if spec.state_at_construction else "once it is stepped")
+            + f", has exactly the keys {sorted(spec.state_keys)}; buffers have the param's "
+            "dtype, device, shape and memory format",
             _state_layout,
         ),
     ]

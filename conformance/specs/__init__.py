@@ -18,6 +18,7 @@ __all__ = ["DEFAULT_SPEC", "SPECS", "as_spec", "load_spec", "spec_target"]
 SPECS: dict[str, str] = {
     "adadelta": "conformance.specs.adadelta:ADADELTA",
     "rmsprop": "conformance.specs.rmsprop:RMSPROP",
+    "adagrad": "conformance.specs.adagrad:ADAGRAD",
 }
 
 DEFAULT_SPEC = "adadelta"

@@ -70,7 +70,8 @@ PLAIN_SGD = OptimizerSpec(
     step_key=None,
     init_buffers=lambda param, hyperparameters: {},
     update=sgd_update,
-    sparse_gradients=True,
+    # Sparse grads where a step with one equals a step with its dense equivalent.
+    sparse_hyperparameters={"weight_decay": st.just(0.0)},
     capabilities=frozenset({"foreach", "differentiable", "fused"}),
 )
 
@@ -116,4 +117,6 @@ MOMENTUM_SGD = dataclasses.replace(
     buffers=("momentum_buffer",),
     init_buffers=_momentum_buffers,
     update=momentum_sgd_update,
+    # With momentum, torch keeps a sparse momentum buffer: only momentum-free steps here.
+    sparse_hyperparameters={"weight_decay": st.just(0.0), "momentum": st.just(0.0)},
 )

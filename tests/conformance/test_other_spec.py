@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 from sgd_spec import MOMENTUM_SGD, PLAIN_SGD
-from verdicts import EXPECTED_SKIPS
+from verdicts import DEVICE_SKIPS
 
 import conformance
 from conformance import Outcome
@@ -33,7 +33,7 @@ def test_torch_sgd_passes_every_check_of_a_plain_sgd_spec() -> None:
     skipped = {r.name for r in report.results if r.outcome is Outcome.SKIPPED}
     # SGD takes sparse grads and fused=True and keeps no step counter; only CUDA may skip
     # the rest.
-    assert skipped == {"sparse_grad_error", "step_counter", "fused_rejected"} | EXPECTED_SKIPS
+    assert skipped == {"sparse_grad_error", "step_counter", "fused_rejected"} | DEVICE_SKIPS
 
 
 def test_plain_sgd_spec_flags_an_sgd_that_ignores_maximize() -> None:
@@ -46,4 +46,4 @@ def test_torch_sgd_with_momentum_passes_a_spec_whose_buffers_depend_on_momentum(
     report = conformance.check(torch.optim.SGD, spec=MOMENTUM_SGD)
     assert report.passed, report.render()
     skipped = {r.name for r in report.results if r.outcome is Outcome.SKIPPED}
-    assert skipped == {"sparse_grad_error", "step_counter", "fused_rejected"} | EXPECTED_SKIPS
+    assert skipped == {"sparse_grad_error", "step_counter", "fused_rejected"} | DEVICE_SKIPS
