@@ -23,11 +23,17 @@ from conformance.specs import SPECS, load_spec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-# torch documents its fused paths for float64, float32, float16 and bfloat16 params only;
-# these checks step complex params, which fused=True rejects at the first step.
-FUSED_WITHOUT_COMPLEX = {
+# torch documents its fused paths for float64, float32, float16 and bfloat16 params only (no
+# complex params, no sparse grads); its fused CPU kernels also ignore strides (a param
+# torch.zeros(6)[::2] steps the wrong elements) and fused SGD with momentum raises when a param
+# gets its first grad after others have a buffer. A check a fused path passes anyway is XPASS.
+FUSED_LIMITS = {
     "complex_params": "fused=True supports float64, float32, float16 and bfloat16 params only",
     "state_layout": "its params include a complex64 one, which fused=True rejects",
+    "sparse_grads": "fused=True rejects sparse grads",
+    "sparse_grad_error": "fused=True rejects sparse grads with its own message",
+    "memory_layouts": "torch 2.13's fused CPU kernels ignore a non-contiguous param's strides",
+    "none_grad_skipped": "torch 2.13's fused SGD raises for a param first stepped after others",
 }
 # torch 2.13's Inductor on the CPU: torch.compile(optimizer.step) leaves the buffers of a 0-d
 # float64 param at their initial value (torch.optim.Adadelta over that one param: square_avg is
@@ -50,14 +56,14 @@ def _paths(include_compiled: bool) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("spec_name", "path"), _paths(include_compiled=False))
 def test_torch_passes_its_spec_on_every_eager_path(spec_name: str, path: str) -> None:
-    expected = FUSED_WITHOUT_COMPLEX if path == "fused" else {}
+    expected = FUSED_LIMITS if path == "fused" else {}
     report = conformance.check(variant(spec_name, path), spec=spec_name, expected_failures=expected)
     assert report.passed, report.render()
     outcomes = {r.name: r.outcome for r in report.results}
     assert {n for n, o in outcomes.items() if o is Outcome.SKIPPED} == expected_skips(
         load_spec(spec_name)
     )
-    assert {n for n, o in outcomes.items() if o is Outcome.XFAIL} == set(expected)
+    assert {n for n, o in outcomes.items() if o is Outcome.XFAIL} <= set(expected)
 
 
 def _run_compiled(spec_name: str, tmp_path: Path, *options: str) -> dict[str, str]:

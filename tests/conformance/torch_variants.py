@@ -32,8 +32,10 @@ def paths_of(spec_name: str) -> tuple[str, ...]:
     return tuple(path for path in PATHS if path != "fused" or fused)
 
 
-def _flags(path: str, differentiable: bool) -> dict[str, Any]:
-    if path == "compiled" or differentiable:
+def _flags(path: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    # A call that chooses a path itself (as the validation checks do) keeps its choice.
+    chosen = "foreach" in arguments or "fused" in arguments
+    if path == "compiled" or arguments.get("differentiable", False) or chosen:
         return {}
     return {"for_loop": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}[path]
 
@@ -43,7 +45,7 @@ def variant(spec_name: str, path: str) -> Callable[..., torch.optim.Optimizer]:
     reference = load_spec(spec_name).reference
 
     def factory(params: Any, *args: Any, **kwargs: Any) -> torch.optim.Optimizer:
-        flags = _flags(path, bool(kwargs.get("differentiable", False)))
+        flags = _flags(path, kwargs)
         optimizer = reference(params, *args, **{**kwargs, **flags})
         if path == "compiled":
             optimizer.step = torch.compile(optimizer.step)  # type: ignore[method-assign]
