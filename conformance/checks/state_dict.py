@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -37,9 +37,10 @@ __all__ = ["checks"]
 _HANDOVER_AFTER = 2
 
 
-def _case(spec: OptimizerSpec) -> Case:
+def _case(spec: OptimizerSpec, constructor: Mapping[str, Any] | None = None) -> Case:
     params = [example_param((2, 3), seed=1), example_param((3,), seed=2)]
-    return example_case(params, steps=2 * _HANDOVER_AFTER, constructor=spec.example_hyperparameters)
+    hyperparameters = spec.example_hyperparameters if constructor is None else constructor
+    return example_case(params, steps=2 * _HANDOVER_AFTER, constructor=hyperparameters)
 
 
 def _reference(spec: OptimizerSpec) -> Target:
@@ -215,19 +216,28 @@ def _as_old_checkpoint(spec: OptimizerSpec) -> Callable[[dict[str, Any]], dict[s
 
 def _old_checkpoints(subject: Subject) -> None:
     spec = subject.spec
+    counters = (
+        ""
+        if spec.step_key is None
+        else "for state in state_dict['state'].values():\n"
+        f"    state[{spec.step_key!r}] = float(state[{spec.step_key!r}])\n"
+    )
     relay = Relay(
         _HANDOVER_AFTER,
         subject.target,
         _as_old_checkpoint(spec),
         "state_dict = copy.deepcopy(optimizer.state_dict())\n"
-        "for state in state_dict['state'].values():\n"
-        f"    state[{spec.step_key!r}] = float(state[{spec.step_key!r}])\n"
-        "for group in state_dict['param_groups']:\n"
+        + counters
+        + "for group in state_dict['param_groups']:\n"
         f"    for option in {list(spec.options_added_later)!r}:\n"
         "        group.pop(option, None)",
     )
+    # Loading resets the options added later to their defaults: the run starts with them there,
+    # so that one trajectory holds throughout (and a wrong value filled in shows).
+    later = {key: spec.defaults[key] for key in spec.options_added_later if key in spec.defaults}
+    case = _case(spec, {**spec.example_hyperparameters, **later})
     inspect = state_is_laid_out(spec, capturable=False)
-    expect_trajectory(subject, _case(spec), start=_reference(spec), relay=relay, inspect=inspect)
+    expect_trajectory(subject, case, start=_reference(spec), relay=relay, inspect=inspect)
 
 
 def _through_pickle(value: Any) -> Any:
