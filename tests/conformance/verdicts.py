@@ -13,6 +13,7 @@ from conformance.checks import checks_for
 from conformance.execution import run_check
 from conformance.profiles import DEFAULT_PROFILE, settings_for
 from conformance.report import CheckResult
+from conformance.spec import OptimizerSpec
 from conformance.subject import Subject
 from conformance.target import describe
 
@@ -24,10 +25,10 @@ CHECKS = {check.name: check for check in checks_for(ADADELTA)}
 EXPECTED_SKIPS = frozenset() if torch.cuda.is_available() else frozenset({"multiple_devices"})
 
 
-def verdict(factory: Callable[..., Any], check: str) -> CheckResult:
-    """The result of the named Adadelta check on ``factory``, on the CPU, under the default
-    (derandomized) profile, run in this process."""
+def verdict(factory: Callable[..., Any], check: str, spec: OptimizerSpec = ADADELTA) -> CheckResult:
+    """The result of the named check of ``spec`` (by default Adadelta's) on ``factory``, on the
+    CPU, under the default (derandomized) profile, run in this process."""
     subject = Subject(
-        describe(factory), ADADELTA, torch.device("cpu"), settings_for(DEFAULT_PROFILE), None
+        describe(factory), spec, torch.device("cpu"), settings_for(DEFAULT_PROFILE), None
     )
-    return run_check(CHECKS[check], subject)
+    return run_check(next(c for c in checks_for(spec) if c.name == check), subject)
