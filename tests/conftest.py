@@ -36,6 +36,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="fail the run, instead of skipping tests marked cuda, when no CUDA device is present",
     )
+    parser.addoption(
+        "--run-exhaustive",
+        action="store_true",
+        help="run the tests marked exhaustive (minutes each), which are skipped otherwise",
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -48,9 +53,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     import torch
 
-    if torch.cuda.is_available():
-        return
-    skip = pytest.mark.skip(reason="needs a CUDA device; torch.cuda.is_available() is False")
+    skips = {}
+    if not torch.cuda.is_available():
+        skips["cuda"] = pytest.mark.skip(reason="needs a CUDA device; torch.cuda.is_available() is False")
+    if not config.getoption("--run-exhaustive"):
+        skips["exhaustive"] = pytest.mark.skip(reason="takes minutes; run with --run-exhaustive")
     for item in items:
-        if item.get_closest_marker("cuda") is not None:
-            item.add_marker(skip)
+        for marker, skip in skips.items():
+            if item.get_closest_marker(marker) is not None:
+                item.add_marker(skip)

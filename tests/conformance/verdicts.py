@@ -17,12 +17,25 @@ from conformance.spec import OptimizerSpec
 from conformance.subject import Subject
 from conformance.target import describe
 
-__all__ = ["CHECKS", "EXPECTED_SKIPS", "verdict"]
+__all__ = ["CHECKS", "EXPECTED_SKIPS", "expected_skips", "verdict"]
 
 CHECKS = {check.name: check for check in checks_for(ADADELTA)}
 
 # The checks a conforming implementation skips here: only those that need a CUDA device.
 EXPECTED_SKIPS = frozenset() if torch.cuda.is_available() else frozenset({"multiple_devices"})
+
+
+def expected_skips(spec: OptimizerSpec) -> frozenset[str]:
+    """The checks of ``spec`` that a conforming implementation skips here: those needing CUDA,
+    and those about what the spec's reference does not have or does not reject."""
+    skipped = {
+        "sparse_grad_error": spec.sparse_gradients,
+        "step_counter": spec.step_key is None,
+        "tensor_lr": not spec.tensor_lr,
+        "fused_rejected": "fused" in spec.capabilities,
+        "differentiable": "differentiable" not in spec.capabilities,
+    }
+    return EXPECTED_SKIPS | {name for name, skips in skipped.items() if skips}
 
 
 def verdict(factory: Callable[..., Any], check: str, spec: OptimizerSpec = ADADELTA) -> CheckResult:
