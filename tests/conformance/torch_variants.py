@@ -32,8 +32,9 @@ def paths_of(spec_name: str) -> tuple[str, ...]:
     return tuple(path for path in PATHS if path != "fused" or fused)
 
 
-def _flags(path: str, differentiable: bool) -> dict[str, Any]:
-    if path == "compiled" or differentiable:
+def _flags(path: str, options: dict[str, Any]) -> dict[str, Any]:
+    # A call choosing foreach or fused itself (validation of the flags) keeps its choice.
+    if path == "compiled" or options.get("differentiable") or {"foreach", "fused"} & options.keys():
         return {}
     return {"for_loop": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}[path]
 
@@ -43,7 +44,7 @@ def variant(spec_name: str, path: str) -> Callable[..., torch.optim.Optimizer]:
     reference = load_spec(spec_name).reference
 
     def factory(params: Any, *args: Any, **kwargs: Any) -> torch.optim.Optimizer:
-        flags = _flags(path, bool(kwargs.get("differentiable", False)))
+        flags = _flags(path, kwargs)
         optimizer = reference(params, *args, **{**kwargs, **flags})
         if path == "compiled":
             optimizer.step = torch.compile(optimizer.step)  # type: ignore[method-assign]
