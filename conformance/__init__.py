@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .specs.adadelta import ADADELTA, adadelta_update
     from .checks.check import Check
-    from .checks import checks_for
+    from .checks import check_families, checks_for
     from .failures import CheckFailure, CheckSkipped
     from .parametrize import parametrize_with_checks
     from .profiles import DEFAULT_PROFILE, THOROUGH_PROFILE, register_profiles
@@ -35,6 +35,7 @@ _HOMES = {
     "ADADELTA": "specs.adadelta",
     "adadelta_update": "specs.adadelta",
     "Check": "checks.check",
+    "check_families": "checks",
     "checks_for": "checks",
     "CheckFailure": "failures",
     "CheckSkipped": "failures",

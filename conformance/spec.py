@@ -100,6 +100,9 @@ class OptimizerSpec:
             with their defaults.
         capabilities: which of torch's implementation flags the reference takes:
             ``"foreach"``, ``"capturable"``, ``"differentiable"``, ``"fused"``.
+        options_fixed_after_first_step: hyperparameters that decide which buffers a param's
+            state holds (RMSprop's momentum and centered): the reference reads the buffers
+            they imply without creating missing ones, so they are not changed between steps.
     """
 
     name: str
@@ -122,6 +125,7 @@ class OptimizerSpec:
     step_dtype: Callable[[], torch.dtype] = torch_step_dtype
     options_added_later: tuple[str, ...] = ()
     capabilities: frozenset[str] = frozenset()
+    options_fixed_after_first_step: tuple[str, ...] = ()
 
     @property
     def state_keys(self) -> frozenset[str]:

@@ -8,7 +8,7 @@ representable in the param's dtype, so the oracle starts from what the implement
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -98,9 +98,12 @@ def hyperparameters(
     dtype: torch.dtype,
     overrides: Mapping[str, SearchStrategy[Any]] | None = None,
     optional: bool = False,
+    left_out: Collection[str] = (),
 ) -> SearchStrategy[dict[str, Any]]:
-    """Values for the spec's hyperparameters (only some of them, if ``optional``)."""
+    """Values for the spec's hyperparameters (only some of them, if ``optional``), but for
+    those ``left_out``."""
     space = {**spec.hyperparameter_space(dtype), **(overrides or {})}
+    space = {key: strategy for key, strategy in space.items() if key not in left_out}
     if optional:
         return st.fixed_dictionaries({}, optional=space)
     return st.fixed_dictionaries(space)

@@ -15,6 +15,12 @@ cancellation (g + λθ with g ≈ -λθ) are counted where they arise, not guess
 parameters of one quantity is differentiated at once: each element only depends on its own
 element of each δ_k, which holds for elementwise algorithms.
 
+A square root is singular at 0: its infinite slope would make every bound that depends on
+sqrt(0) infinite or NaN (0·∞), so nothing would be checked there. The oracle's argument is
+exactly 0 only where it is a sum of exact zeros (no gradient yet, a weight of 0), which any
+implementation computes exactly too; so sqrt's slope at an exact 0 is taken as 0. Where an
+implementation's argument is nonzero instead (cancellation), the nearby point below covers it.
+
 C = 3 (ROUNDINGS_PER_OPERATION): an implementation may spend up to three roundings where the
 oracle has one operation: converting a Python-float hyperparameter to the dtype, the operation
 itself, and one more for an equivalent but differently associated formulation. (bf16 and fp16
@@ -67,6 +73,12 @@ def underflow_error(dtype: torch.dtype) -> float:
     return info.smallest_normal * info.eps / 2
 
 
+def _sqrt_flat_at_zero(x: Tensor) -> Tensor:
+    """sqrt(x), whose derivative at an exact 0 is 0 rather than infinite (see above)."""
+    nonzero = x != 0
+    return torch.where(nonzero, torch.sqrt(torch.where(nonzero, x, 1.0)), 0.0)
+
+
 class RoundingPerturbation(TorchFunctionMode):
     """While active, perturbs the result of every float64 operation by relative and absolute
     errors that require grad, filed under :attr:`owner` (the param being updated).
@@ -89,8 +101,11 @@ class RoundingPerturbation(TorchFunctionMode):
         args: Sequence[Any] = (),
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
-        result = func(*args, **(kwargs or {}))
         name = getattr(func, "__name__", "")
+        if name == "sqrt" and not kwargs and isinstance(args[0], Tensor):
+            result = _sqrt_flat_at_zero(args[0])
+        else:
+            result = func(*args, **(kwargs or {}))
         if not isinstance(result, Tensor) or result.dtype != torch.float64 or name in _EXACT:
             return result
         offset = 0.0 if self.offsets is None else self.offsets[self.owner]

@@ -50,7 +50,9 @@ def _hyperparameter_changes(subject: Subject) -> None:
             before: dict[int, dict[str, Any]] = {}
             for g in range(len(groups)):
                 options = data.draw(
-                    hyperparameters(spec, dtype, optional=True),
+                    hyperparameters(
+                        spec, dtype, optional=True, left_out=spec.options_fixed_after_first_step
+                    ),
                     label=f"group {g} options assigned before step {step}",
                 )
                 if g in tensor_lr and "lr" in options:
@@ -124,6 +126,8 @@ optimizer.add_param_group({"params": [second]})
 
 
 def checks(spec: OptimizerSpec) -> list[Check]:
+    fixed = spec.options_fixed_after_first_step
+    unchanged = f" ({', '.join(fixed)}, which decide the state's buffers, stay)" if fixed else ""
     return [
         Check(
             "per_group_hyperparameters",
@@ -134,7 +138,7 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "hyperparameter_changes",
             "hyperparameters assigned in optimizer.param_groups between steps (float or "
-            "Tensor lr, filled in place) take effect at the next step",
+            f"Tensor lr, filled in place) take effect at the next step{unchanged}",
             _hyperparameter_changes,
         ),
         Check(

@@ -38,9 +38,10 @@ _HANDOVER_AFTER = 2
 
 
 def _case(spec: OptimizerSpec, constructor: Mapping[str, Any] | None = None) -> Case:
+    """Two params stepped with ``constructor`` (default: the spec's example hyperparameters)."""
     params = [example_param((2, 3), seed=1), example_param((3,), seed=2)]
-    hyperparameters = spec.example_hyperparameters if constructor is None else constructor
-    return example_case(params, steps=2 * _HANDOVER_AFTER, constructor=hyperparameters)
+    constructor = spec.example_hyperparameters if constructor is None else constructor
+    return example_case(params, steps=2 * _HANDOVER_AFTER, constructor=constructor)
 
 
 def _reference(spec: OptimizerSpec) -> Target:
@@ -232,11 +233,10 @@ def _old_checkpoints(subject: Subject) -> None:
         f"    for option in {list(spec.options_added_later)!r}:\n"
         "        group.pop(option, None)",
     )
-    # Loading resets the options added later to their defaults: the run starts with them there,
-    # so that one trajectory holds throughout (and a wrong value filled in shows).
-    later = {key: spec.defaults[key] for key in spec.options_added_later if key in spec.defaults}
-    case = _case(spec, {**spec.example_hyperparameters, **later})
     inspect = state_is_laid_out(spec, capturable=False)
+    # A checkpoint older than an option was written with the behaviour the option's default has.
+    older = {key: spec.defaults[key] for key in spec.options_added_later if key in spec.defaults}
+    case = _case(spec, {**spec.example_hyperparameters, **older})
     expect_trajectory(subject, case, start=_reference(spec), relay=relay, inspect=inspect)
 
 

@@ -17,6 +17,7 @@ __all__ = ["DEFAULT_SPEC", "SPECS", "as_spec", "load_spec", "spec_target"]
 # name -> MODULE:ATTR, in the order --list-specs prints them
 SPECS: dict[str, str] = {
     "adadelta": "conformance.specs.adadelta:ADADELTA",
+    "rmsprop": "conformance.specs.rmsprop:RMSPROP",
     "sgd": "conformance.specs.sgd:SGD",
 }
 

@@ -8,12 +8,12 @@ from typing import Any
 
 import torch
 
-from conformance.specs.adadelta import ADADELTA
 from conformance.checks import checks_for
 from conformance.execution import run_check
 from conformance.profiles import DEFAULT_PROFILE, settings_for
 from conformance.report import CheckResult
 from conformance.spec import OptimizerSpec
+from conformance.specs.adadelta import ADADELTA
 from conformance.subject import Subject
 from conformance.target import describe
 
@@ -39,9 +39,10 @@ def expected_skips(spec: OptimizerSpec) -> frozenset[str]:
 
 
 def verdict(factory: Callable[..., Any], check: str, spec: OptimizerSpec = ADADELTA) -> CheckResult:
-    """The result of the named check of ``spec`` (by default Adadelta's) on ``factory``, on the
+    """The result of the named check of ``spec`` (default: Adadelta's) on ``factory``, on the
     CPU, under the default (derandomized) profile, run in this process."""
     subject = Subject(
         describe(factory), spec, torch.device("cpu"), settings_for(DEFAULT_PROFILE), None
     )
-    return run_check(next(c for c in checks_for(spec) if c.name == check), subject)
+    (chosen,) = (c for c in checks_for(spec) if c.name == check)
+    return run_check(chosen, subject)
