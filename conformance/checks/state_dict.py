@@ -217,14 +217,19 @@ def _as_old_checkpoint(spec: OptimizerSpec) -> Callable[[dict[str, Any]], dict[s
 
 def _old_checkpoints(subject: Subject) -> None:
     spec = subject.spec
+    counters = (
+        ""
+        if spec.step_key is None
+        else "for state in state_dict['state'].values():\n"
+        f"    state[{spec.step_key!r}] = float(state[{spec.step_key!r}])\n"
+    )
     relay = Relay(
         _HANDOVER_AFTER,
         subject.target,
         _as_old_checkpoint(spec),
         "state_dict = copy.deepcopy(optimizer.state_dict())\n"
-        "for state in state_dict['state'].values():\n"
-        f"    state[{spec.step_key!r}] = float(state[{spec.step_key!r}])\n"
-        "for group in state_dict['param_groups']:\n"
+        + counters
+        + "for group in state_dict['param_groups']:\n"
         f"    for option in {list(spec.options_added_later)!r}:\n"
         "        group.pop(option, None)",
     )

@@ -19,6 +19,7 @@ SPECS: dict[str, str] = {
     "adadelta": "conformance.specs.adadelta:ADADELTA",
     "rmsprop": "conformance.specs.rmsprop:RMSPROP",
     "adagrad": "conformance.specs.adagrad:ADAGRAD",
+    "sgd": "conformance.specs.sgd:SGD",
 }
 
 DEFAULT_SPEC = "adadelta"
