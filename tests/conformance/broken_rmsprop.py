@@ -207,7 +207,7 @@ class GradAvgWithoutCentered(BrokenRMSprop):
 
     expected_failing_check = "state_layout"
     expected_message = "expected exactly ['square_avg', 'step']"
-    expected_rule = "each stepped param's state has exactly the keys"
+    expected_rule = "has exactly the keys"
 
     def new_state(self, param: Tensor, group: Mapping[str, Any]) -> dict[str, Any]:
         state = super().new_state(param, group)

@@ -172,7 +172,7 @@ class SGDKeepingABufferWithoutMomentum(SGDOracle):
 
     expected_failing_check = "state_layout"
     expected_message = "expected exactly []"
-    expected_rule = "each stepped param's state has exactly the keys"
+    expected_rule = "has exactly the keys"
 
     def new_state(self, param: Tensor, group: Mapping[str, Any]) -> dict[str, Any]:
         return {"momentum_buffer": torch.zeros_like(param, memory_format=torch.preserve_format)}

@@ -34,6 +34,7 @@ FUSED_LIMITS = {
     "sparse_grad_error": "fused=True rejects sparse grads with its own message",
     "memory_layouts": "torch 2.13's fused CPU kernels ignore a non-contiguous param's strides",
     "none_grad_skipped": "torch 2.13's fused SGD raises for a param first stepped after others",
+    "grads_not_modified": "torch 2.13's fused SGD raises for a param first stepped after others",
 }
 # torch 2.13's Inductor on the CPU: torch.compile(optimizer.step) leaves the buffers of a 0-d
 # float64 param at their initial value (torch.optim.Adadelta over that one param: square_avg is
