@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from sgd_spec import PLAIN_SGD
+from conformance.specs.sgd import SGD
 
 from conformance import ADADELTA
 from conformance.checks import check_families, checks_for
 
 
 def test_every_check_has_one_family_in_report_order() -> None:
-    for spec in (ADADELTA, PLAIN_SGD):
+    for spec in (ADADELTA, SGD):
         assert list(check_families(spec)) == [check.name for check in checks_for(spec)]
 
 
