@@ -20,6 +20,8 @@ SPECS: dict[str, str] = {
     "rmsprop": "conformance.specs.rmsprop:RMSPROP",
     "adagrad": "conformance.specs.adagrad:ADAGRAD",
     "sgd": "conformance.specs.sgd:SGD",
+    "adam": "conformance.specs.adam:ADAM",
+    "adamw": "conformance.specs.adam:ADAMW",
 }
 
 DEFAULT_SPEC = "adadelta"

@@ -23,7 +23,7 @@ from torch.utils.weak import WeakIdKeyDictionary
 
 from conformance import OptimizerSpec
 
-__all__ = ["OracleOptimizer"]
+__all__ = ["OneBug", "OracleOptimizer"]
 
 Closure = Callable[[], Any]
 
@@ -153,3 +153,12 @@ class OracleOptimizer(Optimizer):
             _real(state[key]).copy_(value)
         if step_key is not None:
             state[step_key] += 1
+
+
+class OneBug:
+    """A mixin for a deliberately broken variant: the check that must flag its one bug, a
+    fragment of that check's failure message and one of its rule."""
+
+    expected_failing_check: ClassVar[str]
+    expected_message: ClassVar[str]
+    expected_rule: ClassVar[str]

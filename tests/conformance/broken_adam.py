@@ -1,0 +1,324 @@
+"""Deliberately broken Adams and AdamWs, one bug each, built on the oracle-backed test double.
+
+``AdamOracle`` steps with the pieces of the spec's float64 oracle (the documented algorithm,
+see conformance/specs/adam.py), each a method::
+
+    g_t <- direction (±grad, + λθ if L2);  θ <- decayed_param (θ - γλθ if decoupled)
+    m_t, v_t, v_t^max <- moments;  m̂_t, v̂_t <- bias_corrected;  θ_t <- θ - scaled_step
+
+A broken variant replaces one piece (or one small method of the shell) and names the check that
+must flag it, with fragments of that check's failure message and rule
+(tests/conformance/test_adam_spec.py runs them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from oracle_optimizer import OneBug, OracleOptimizer
+from torch import Tensor
+from torch.optim.optimizer import ParamsT
+
+from conformance.specs import adam
+from conformance.specs.adam import ADAM, ADAMW
+
+__all__ = ["AdamOracle", "AdamWOracle", "BrokenAdam", "BrokenAdamW"]
+
+Buffers = Mapping[str, Tensor]
+Hyperparameters = Mapping[str, Any]
+
+
+class AdamOracle(OracleOptimizer):
+    """torch.optim.Adam's documented semantics, stepped piece by piece with the spec's oracle."""
+
+    spec = ADAM
+
+    def update(
+        self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        decoupled = self.decoupled(hyperparameters)
+        g = self.direction(param, grad, hyperparameters, decoupled)
+        theta = self.decayed_param(param, hyperparameters, decoupled)
+        new_buffers = self.moments(g, buffers, hyperparameters)
+        m_hat, v_hat = self.bias_corrected(new_buffers, hyperparameters, step)
+        return theta - self.scaled_step(m_hat, v_hat, hyperparameters), new_buffers
+
+    def decoupled(self, hyperparameters: Hyperparameters) -> bool:
+        return bool(hyperparameters["decoupled_weight_decay"])
+
+    direction = staticmethod(adam.direction)
+    decayed_param = staticmethod(adam.decayed_param)
+    moments = staticmethod(adam.moments)
+    bias_corrected = staticmethod(adam.bias_corrected)
+    scaled_step = staticmethod(adam.scaled_step)
+
+
+class AdamWOracle(AdamOracle):
+    """torch.optim.AdamW's documented semantics: Adam with decoupled weight decay."""
+
+    spec = ADAMW
+
+    def decoupled(self, hyperparameters: Hyperparameters) -> bool:
+        return True
+
+
+class BrokenAdam(OneBug, AdamOracle):
+    """Base of the broken Adams; each direct subclass carries exactly one bug."""
+
+
+class BrokenAdamW(OneBug, AdamWOracle):
+    """Base of the broken AdamWs; each direct subclass carries exactly one bug."""
+
+
+# Bias correction ------------------------------------------------------------------------
+
+
+class BiasCorrectionOneStepAhead(BrokenAdamW):
+    """Corrects with t + 1, as code that reads the counter after incrementing it twice does:
+    m_t / (1 - β1^(t+1))."""
+
+    expected_failing_check = "bias_correction"
+    expected_message = "(float64 oracle)"
+    expected_rule = "t the param's own step count"
+
+    @staticmethod
+    def bias_corrected(new_buffers: Buffers, hyperparameters: Hyperparameters, step: int) -> tuple[Tensor, Tensor]:
+        return adam.bias_corrected(new_buffers, hyperparameters, step + 1)
+
+
+class SecondMomentUncorrected(BrokenAdam):
+    """Corrects m but not v: divides by sqrt(v_t) + ε, so early steps are 1 / sqrt(1 - β2^t)
+    times too large."""
+
+    expected_failing_check = "update_math"
+    expected_message = "(float64 oracle)"
+    expected_rule = "m̂_t / (sqrt(v̂_t) + ε)"
+
+    @staticmethod
+    def bias_corrected(new_buffers: Buffers, hyperparameters: Hyperparameters, step: int) -> tuple[Tensor, Tensor]:
+        m_hat, _ = adam.bias_corrected(new_buffers, hyperparameters, step)
+        return m_hat, new_buffers["exp_avg_sq"]
+
+
+class StepCountedPerOptimizer(BrokenAdamW):
+    """Bias-corrects with one counter for the whole optimizer, as some libraries keep per
+    group, instead of each param's own count: a param first stepped late is corrected as if it
+    had been stepped all along."""
+
+    expected_failing_check = "none_grad_skipped"
+    expected_message = "(float64 oracle)"
+    expected_rule = "a param whose .grad is None is skipped"
+
+    def __init__(self, params: ParamsT, *args: Any, **kwargs: Any) -> None:
+        super().__init__(params, *args, **kwargs)
+        self.steps_taken = 0
+
+    def step(self, closure: Any = None) -> Any:
+        self.steps_taken += 1
+        return super().step(closure)
+
+    def update(
+        self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        return super().update(param, grad, buffers, hyperparameters, self.steps_taken)
+
+
+# Moments and ε ----------------------------------------------------------------------------
+
+
+class BetasSwapped(BrokenAdam):
+    """Averages the first moment with β2 and the second with β1."""
+
+    expected_failing_check = "update_math"
+    expected_message = "state['exp_avg']"
+    expected_rule = "m_t <- β1 m_{t-1} + (1 - β1) g_t"
+
+    @staticmethod
+    def moments(g: Tensor, buffers: Buffers, hyperparameters: Hyperparameters) -> dict[str, Tensor]:
+        beta1, beta2 = hyperparameters["betas"]
+        return adam.moments(g, buffers, {**hyperparameters, "betas": (beta2, beta1)})
+
+
+class EpsInsideSqrt(BrokenAdamW):
+    """Divides by sqrt(v̂_t + ε), as some ports of Adam do, instead of sqrt(v̂_t) + ε."""
+
+    expected_failing_check = "eps"
+    expected_message = "(float64 oracle)"
+    expected_rule = "ε is added after the square root"
+
+    @staticmethod
+    def scaled_step(m_hat: Tensor, v_hat: Tensor, hyperparameters: Hyperparameters) -> Tensor:
+        return hyperparameters["lr"] * m_hat / torch.sqrt(v_hat + hyperparameters["eps"])
+
+
+# amsgrad ----------------------------------------------------------------------------------
+
+
+class AmsgradMaxOfBiasCorrected(BrokenAdam):
+    """Keeps the running maximum of v̂ (the bias-corrected v) in max_exp_avg_sq and divides by
+    it as it is: Reddi et al.'s formula, not torch's."""
+
+    expected_failing_check = "amsgrad"
+    expected_message = "state['max_exp_avg_sq']"
+    expected_rule = "the running maximum of v, not of v̂"
+
+    def update(
+        self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        if not hyperparameters["amsgrad"]:
+            return super().update(param, grad, buffers, hyperparameters, step)
+        without = {**hyperparameters, "amsgrad": False}
+        _, new_buffers = super().update(param, grad, buffers, without, step)
+        m_hat, v_hat = adam.bias_corrected(new_buffers, without, step)
+        v_hat_max = torch.maximum(buffers["max_exp_avg_sq"], v_hat)
+        theta = adam.decayed_param(param, hyperparameters, self.decoupled(hyperparameters))
+        stepped = theta - adam.scaled_step(m_hat, v_hat_max, hyperparameters)
+        return stepped, {**new_buffers, "max_exp_avg_sq": v_hat_max}
+
+
+class AmsgradMaxUncorrected(BrokenAdam):
+    """Divides by sqrt(v_t^max) + ε without the bias correction 1 - β2^t of v_t^max."""
+
+    expected_failing_check = "amsgrad"
+    expected_message = "(float64 oracle)"
+    expected_rule = "v̂_t <- v_t^max / (1 - β2^t)"
+
+    @staticmethod
+    def bias_corrected(new_buffers: Buffers, hyperparameters: Hyperparameters, step: int) -> tuple[Tensor, Tensor]:
+        m_hat, v_hat = adam.bias_corrected(new_buffers, hyperparameters, step)
+        if hyperparameters["amsgrad"]:
+            return m_hat, new_buffers["max_exp_avg_sq"]
+        return m_hat, v_hat
+
+
+class AmsgradMaxIntoExpAvgSq(BrokenAdamW):
+    """Takes the maximum in place on the wrong buffer: v_t <- max(v_t^max, v_t) overwrites
+    exp_avg_sq, and max_exp_avg_sq is never updated."""
+
+    expected_failing_check = "amsgrad"
+    expected_message = "state['max_exp_avg_sq']"
+    expected_rule = "v_t^max <- max(v_{t-1}^max, v_t)"
+
+    @staticmethod
+    def moments(g: Tensor, buffers: Buffers, hyperparameters: Hyperparameters) -> dict[str, Tensor]:
+        new = adam.moments(g, buffers, hyperparameters)
+        if hyperparameters["amsgrad"]:
+            new["exp_avg_sq"] = new["max_exp_avg_sq"]
+            new["max_exp_avg_sq"] = buffers["max_exp_avg_sq"]
+        return new
+
+    @staticmethod
+    def bias_corrected(new_buffers: Buffers, hyperparameters: Hyperparameters, step: int) -> tuple[Tensor, Tensor]:
+        return adam.bias_corrected(new_buffers, {**hyperparameters, "amsgrad": False}, step)
+
+
+class MaxBufferWithoutAmsgrad(BrokenAdam):
+    """Creates max_exp_avg_sq whether or not amsgrad is on."""
+
+    expected_failing_check = "state_layout"
+    expected_message = "max_exp_avg_sq"
+    expected_rule = "state"
+
+    def new_state(self, param: Tensor, group: Mapping[str, Any]) -> dict[str, Any]:
+        return super().new_state(param, {**group, "amsgrad": True})
+
+
+# Weight decay and maximize ----------------------------------------------------------------
+
+
+class AdamWWithL2Decay(BrokenAdamW):
+    """AdamW that adds λθ to the gradient (Adam's L2 decay) instead of decaying θ directly."""
+
+    expected_failing_check = "weight_decay"
+    expected_message = "(float64 oracle)"
+    expected_rule = "decoupled: g_t does not include λθ"
+
+    def decoupled(self, hyperparameters: Hyperparameters) -> bool:
+        return False
+
+
+class AdamWDecayNotScaledByLr(BrokenAdamW):
+    """Decays θ_t <- θ_{t-1} - λ θ_{t-1}, leaving out lr (Loshchilov and Hutter's schedule
+    multiplier, not torch's γ)."""
+
+    expected_failing_check = "weight_decay"
+    expected_message = "(float64 oracle)"
+    expected_rule = "θ_t <- θ_{t-1} - lr · λ θ_{t-1}"
+
+    @staticmethod
+    def decayed_param(param: Tensor, hyperparameters: Hyperparameters, decoupled: bool) -> Tensor:
+        return param - hyperparameters["weight_decay"] * param
+
+
+class AdamIgnoringDecoupledWeightDecay(BrokenAdam):
+    """Accepts decoupled_weight_decay=True but decays as L2 anyway."""
+
+    expected_failing_check = "decoupled_weight_decay"
+    expected_message = "(float64 oracle)"
+    expected_rule = "decoupled_weight_decay=True is AdamW"
+
+    def decoupled(self, hyperparameters: Hyperparameters) -> bool:
+        return False
+
+
+class MaximizeNegatingWeightDecay(BrokenAdam):
+    """Adds λθ before negating for maximize, so the decay term is negated too."""
+
+    expected_failing_check = "maximize_with_weight_decay"
+    expected_message = "(float64 oracle)"
+    expected_rule = "maximize negates the gradient only, never the decay"
+
+    @staticmethod
+    def direction(param: Tensor, grad: Tensor, hyperparameters: Hyperparameters, decoupled: bool) -> Tensor:
+        g = adam.direction(param, grad, {**hyperparameters, "maximize": False}, decoupled)
+        return -g if hyperparameters["maximize"] else g
+
+
+# Constructor and lr -----------------------------------------------------------------------
+
+
+class AdamWWithAdamsWeightDecayDefault(BrokenAdamW):
+    """AdamW whose weight_decay defaults to Adam's 0 instead of 1e-2."""
+
+    expected_failing_check = "constructor_defaults"
+    expected_message = "param_groups[0]['weight_decay'] is 0"
+    expected_rule = "default"
+
+    def __init__(self, params: ParamsT, *args: Any, **kwargs: Any) -> None:
+        if len(args) < 4:
+            kwargs.setdefault("weight_decay", 0)
+        super().__init__(params, *args, **kwargs)
+
+
+class DecayAfterTheStep(BrokenAdamW):
+    """Decays the already stepped param: θ_t <- (θ_{t-1} - γ m̂_t / (sqrt(v̂_t) + ε))(1 - γλ),
+    instead of decaying θ_{t-1}."""
+
+    expected_failing_check = "weight_decay"
+    expected_message = "(float64 oracle)"
+    expected_rule = "θ_t <- θ_{t-1} - lr · λ θ_{t-1}"
+
+    def update(
+        self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        stepped, new_buffers = super().update(param, grad, buffers, {**hyperparameters, "weight_decay": 0.0}, step)
+        return adam.decayed_param(stepped, hyperparameters, decoupled=True), new_buffers
+
+
+class BetaOfOneAccepted(BrokenAdam):
+    """Validates betas with 0 <= β <= 1, so β = 1 (a moment that never moves) is accepted."""
+
+    expected_failing_check = "constructor_validation"
+    expected_message = "β1 = 1"
+    expected_rule = "raise the exception torch.optim.Adam raises"
+
+    def __init__(
+        self, params: ParamsT, lr: float | Tensor = 1e-3, betas: tuple[float, float] = (0.9, 0.999), *args: Any, **kwargs: Any
+    ) -> None:
+        checked = tuple(0.0 if beta == 1.0 else beta for beta in betas)
+        super().__init__(params, lr, checked, *args, **kwargs)
+        self.defaults["betas"] = betas
+        for group in self.param_groups:
+            group["betas"] = betas
