@@ -67,6 +67,11 @@ class InvalidArguments:
     description: str
     build: Callable[[], Mapping[str, Any]]
 
+    @classmethod
+    def of(cls, description: str, **arguments: Any) -> InvalidArguments:
+        """Arguments that are plain values (Tensors are built per use: pass ``build``)."""
+        return cls(description, lambda: arguments)
+
 
 @dataclass(frozen=True)
 class OptimizerSpec:

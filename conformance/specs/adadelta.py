@@ -81,10 +81,6 @@ def _hyperparameter_space(dtype: torch.dtype) -> dict[str, SearchStrategy[Any]]:
     }
 
 
-def _invalid(description: str, **arguments: Any) -> InvalidArguments:
-    return InvalidArguments(description, lambda: arguments)
-
-
 ADADELTA = OptimizerSpec(
     name="Adadelta",
     reference=torch.optim.Adadelta,
@@ -101,15 +97,15 @@ ADADELTA = OptimizerSpec(
     },
     other_hyperparameters={"lr": 2.0, "rho": 0.5, "eps": 1e-3, "weight_decay": 0.0, "maximize": True},
     invalid_arguments=(
-        _invalid("negative lr", lr=-0.1),
-        _invalid("rho above 1", rho=1.5),
-        _invalid("negative rho", rho=-0.1),
-        _invalid("negative eps", eps=-1e-6),
-        _invalid("negative weight_decay", weight_decay=-0.1),
+        InvalidArguments.of("negative lr", lr=-0.1),
+        InvalidArguments.of("rho above 1", rho=1.5),
+        InvalidArguments.of("negative rho", rho=-0.1),
+        InvalidArguments.of("negative eps", eps=-1e-6),
+        InvalidArguments.of("negative weight_decay", weight_decay=-0.1),
         InvalidArguments("multi-element Tensor lr", lambda: {"lr": torch.tensor([0.1, 0.2])}),
         InvalidArguments("negative Tensor lr", lambda: {"lr": torch.tensor(-0.1)}),
-        _invalid("NaN lr", lr=float("nan")),
-        _invalid("NaN rho", rho=float("nan")),
+        InvalidArguments.of("NaN lr", lr=float("nan")),
+        InvalidArguments.of("NaN rho", rho=float("nan")),
     ),
     boundary_arguments=(
         {"rho": 0.0},

@@ -109,10 +109,6 @@ def _hyperparameter_space(dtype: torch.dtype) -> dict[str, SearchStrategy[Any]]:
     }
 
 
-def _invalid(description: str, **arguments: Any) -> InvalidArguments:
-    return InvalidArguments(description, lambda: arguments)
-
-
 _OFF = {
     "lr_decay": st.just(0.0),
     "weight_decay": st.just(0.0),
@@ -152,17 +148,17 @@ ADAGRAD = OptimizerSpec(
     },
     invalid_arguments=(
         InvalidArguments("multi-element Tensor lr", lambda: {"lr": torch.tensor([0.1, 0.2])}),
-        _invalid("negative lr", lr=-0.1),
-        _invalid("negative lr_decay", lr_decay=-0.1),
-        _invalid("negative weight_decay", weight_decay=-0.1),
-        _invalid("negative initial_accumulator_value", initial_accumulator_value=-0.1),
-        _invalid("negative eps", eps=-1e-10),
+        InvalidArguments.of("negative lr", lr=-0.1),
+        InvalidArguments.of("negative lr_decay", lr_decay=-0.1),
+        InvalidArguments.of("negative weight_decay", weight_decay=-0.1),
+        InvalidArguments.of("negative initial_accumulator_value", initial_accumulator_value=-0.1),
+        InvalidArguments.of("negative eps", eps=-1e-10),
         InvalidArguments("negative Tensor lr", lambda: {"lr": torch.tensor(-0.1)}),
-        _invalid("NaN lr", lr=float("nan")),
-        _invalid("NaN lr_decay", lr_decay=float("nan")),
-        _invalid("NaN initial_accumulator_value", initial_accumulator_value=float("nan")),
-        _invalid("fused with differentiable", fused=True, differentiable=True),
-        _invalid("fused with foreach", fused=True, foreach=True),
+        InvalidArguments.of("NaN lr", lr=float("nan")),
+        InvalidArguments.of("NaN lr_decay", lr_decay=float("nan")),
+        InvalidArguments.of("NaN initial_accumulator_value", initial_accumulator_value=float("nan")),
+        InvalidArguments.of("fused with differentiable", fused=True, differentiable=True),
+        InvalidArguments.of("fused with foreach", fused=True, foreach=True),
     ),
     boundary_arguments=(
         {"lr": 0.0},
@@ -221,7 +217,7 @@ ADAGRAD = OptimizerSpec(
     init_buffers=initial_sum,
     update=adagrad_update,
     sparse_hyperparameters={"weight_decay": st.just(0.0)},
-    sparse_invalid_arguments=(_invalid("weight_decay", weight_decay=0.1),),
+    sparse_invalid_arguments=(InvalidArguments.of("weight_decay", weight_decay=0.1),),
     options_added_later=("foreach", "maximize", "differentiable", "fused"),
     capabilities=frozenset({"foreach", "differentiable", "fused"}),
     state_at_construction=True,

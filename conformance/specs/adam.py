@@ -31,6 +31,7 @@ Convergence of Adam and Beyond", ICLR 2018.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -123,14 +124,18 @@ def scaled_step(m_hat: Tensor, v_hat: Tensor, hyperparameters: Mapping[str, Any]
     return hyperparameters["lr"] * m_hat / (torch.sqrt(v_hat) + hyperparameters["eps"])
 
 
-def _update(
+def adam_update(
     param: Tensor,
     grad: Tensor,
     buffers: Mapping[str, Tensor],
     hyperparameters: Mapping[str, Any],
     step: int,
-    decoupled: bool,
+    decoupled: bool | None = None,
 ) -> tuple[Tensor, dict[str, Tensor]]:
+    """One documented Adam step for one real float64 param; returns θ_t and the new buffers.
+    Weight decay is decoupled if ``decoupled`` says so, or else if the hyperparameters do."""
+    if decoupled is None:
+        decoupled = bool(hyperparameters["decoupled_weight_decay"])
     g = direction(param, grad, hyperparameters, decoupled)
     theta = decayed_param(param, hyperparameters, decoupled)
     new_buffers = moments(g, buffers, hyperparameters)
@@ -138,28 +143,8 @@ def _update(
     return theta - scaled_step(m_hat, v_hat, hyperparameters), new_buffers
 
 
-def adam_update(
-    param: Tensor,
-    grad: Tensor,
-    buffers: Mapping[str, Tensor],
-    hyperparameters: Mapping[str, Any],
-    step: int,
-) -> tuple[Tensor, dict[str, Tensor]]:
-    """One documented Adam step for one real float64 param (decoupled decay if the
-    hyperparameters say so); returns θ_t and the new buffers."""
-    decoupled = bool(hyperparameters["decoupled_weight_decay"])
-    return _update(param, grad, buffers, hyperparameters, step, decoupled)
-
-
-def adamw_update(
-    param: Tensor,
-    grad: Tensor,
-    buffers: Mapping[str, Tensor],
-    hyperparameters: Mapping[str, Any],
-    step: int,
-) -> tuple[Tensor, dict[str, Tensor]]:
-    """One documented AdamW step for one real float64 param; returns θ_t and the new buffers."""
-    return _update(param, grad, buffers, hyperparameters, step, decoupled=True)
+# One documented AdamW step: Adam's, with weight decay decoupled.
+adamw_update = functools.partial(adam_update, decoupled=True)
 
 
 def _initial_buffers(param: Tensor, hyperparameters: Mapping[str, Any]) -> dict[str, Tensor]:
@@ -203,10 +188,6 @@ def _adamw_space(dtype: torch.dtype) -> dict[str, SearchStrategy[Any]]:
     return _hyperparameter_space(dtype, 0.01)
 
 
-def _invalid(description: str, **arguments: Any) -> InvalidArguments:
-    return InvalidArguments(description, lambda: arguments)
-
-
 def _plain(**overrides: SearchStrategy[Any]) -> dict[str, SearchStrategy[Any]]:
     """A scenario's overrides: every optional behaviour off unless named."""
     off = {
@@ -218,14 +199,14 @@ def _plain(**overrides: SearchStrategy[Any]) -> dict[str, SearchStrategy[Any]]:
 
 
 _INVALID_ARGUMENTS = (
-    _invalid("negative lr", lr=-0.1),
-    _invalid("NaN lr", lr=float("nan")),
-    _invalid("negative eps", eps=-1e-8),
-    _invalid("negative β1", betas=(-0.1, 0.999)),
-    _invalid("β1 = 1", betas=(1.0, 0.999)),
-    _invalid("β2 = 1", betas=(0.9, 1.0)),
-    _invalid("NaN β2", betas=(0.9, float("nan"))),
-    _invalid("negative weight_decay", weight_decay=-0.1),
+    InvalidArguments.of("negative lr", lr=-0.1),
+    InvalidArguments.of("NaN lr", lr=float("nan")),
+    InvalidArguments.of("negative eps", eps=-1e-8),
+    InvalidArguments.of("negative β1", betas=(-0.1, 0.999)),
+    InvalidArguments.of("β1 = 1", betas=(1.0, 0.999)),
+    InvalidArguments.of("β2 = 1", betas=(0.9, 1.0)),
+    InvalidArguments.of("NaN β2", betas=(0.9, float("nan"))),
+    InvalidArguments.of("negative weight_decay", weight_decay=-0.1),
     InvalidArguments("multi-element Tensor lr", lambda: {"lr": torch.tensor([0.1, 0.2])}),
     InvalidArguments("negative Tensor lr", lambda: {"lr": torch.tensor(-0.1)}),
 )
@@ -308,6 +289,7 @@ _DECOUPLED_RULE = (
     "θ_t <- θ_{t-1} - lr · λ θ_{t-1}, outside the moments (decoupled: g_t does not include λθ)"
 )
 
+_OPTIONS_ADDED_LATER = ("amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused")
 _COMMON = {
     "positional": ("lr", "betas", "eps", "weight_decay", "amsgrad"),
     "invalid_arguments": _INVALID_ARGUMENTS,
@@ -319,38 +301,30 @@ _COMMON = {
     "options_fixed_after_first_step": ("amsgrad",),
 }
 
+
+
+def _defaults(weight_decay: float) -> dict[str, Any]:
+    return {
+        "lr": 1e-3,
+        "betas": (0.9, 0.999),
+        "eps": 1e-8,
+        "weight_decay": weight_decay,
+        "amsgrad": False,
+        "maximize": False,
+    }
+
+
+_EXAMPLE = {"lr": 0.05, "betas": (0.8, 0.99), "eps": 1e-4, "weight_decay": 0.1, "amsgrad": False, "maximize": False}
+_OTHER = {"lr": 0.02, "betas": (0.5, 0.9), "eps": 1e-6, "weight_decay": 0.05, "amsgrad": True, "maximize": True}
+
 ADAM = OptimizerSpec(
     name="Adam",
     reference=torch.optim.Adam,
     algorithm=ADAM_ALGORITHM,
-    defaults={
-        "lr": 1e-3,
-        "betas": (0.9, 0.999),
-        "eps": 1e-8,
-        "weight_decay": 0.0,
-        "amsgrad": False,
-        "maximize": False,
-        "decoupled_weight_decay": False,
-    },
+    defaults={**_defaults(weight_decay=0.0), "decoupled_weight_decay": False},
     hyperparameter_space=_adam_space,
-    example_hyperparameters={
-        "lr": 0.05,
-        "betas": (0.8, 0.99),
-        "eps": 1e-4,
-        "weight_decay": 0.1,
-        "amsgrad": False,
-        "maximize": False,
-        "decoupled_weight_decay": False,
-    },
-    other_hyperparameters={
-        "lr": 0.02,
-        "betas": (0.5, 0.9),
-        "eps": 1e-6,
-        "weight_decay": 0.05,
-        "amsgrad": True,
-        "maximize": True,
-        "decoupled_weight_decay": True,
-    },
+    example_hyperparameters={**_EXAMPLE, "decoupled_weight_decay": False},
+    other_hyperparameters={**_OTHER, "decoupled_weight_decay": True},
     scenarios=(
         *_scenarios(
             MathScenario(
@@ -368,10 +342,7 @@ ADAM = OptimizerSpec(
         ),
     ),
     update=adam_update,
-    options_added_later=(
-        "amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused",
-        "decoupled_weight_decay",
-    ),
+    options_added_later=(*_OPTIONS_ADDED_LATER, "decoupled_weight_decay"),
     **_COMMON,
 )
 
@@ -379,37 +350,16 @@ ADAMW = OptimizerSpec(
     name="AdamW",
     reference=torch.optim.AdamW,
     algorithm=ADAMW_ALGORITHM,
-    defaults={
-        "lr": 1e-3,
-        "betas": (0.9, 0.999),
-        "eps": 1e-8,
-        "weight_decay": 0.01,
-        "amsgrad": False,
-        "maximize": False,
-    },
+    defaults=_defaults(weight_decay=0.01),
     hyperparameter_space=_adamw_space,
-    example_hyperparameters={
-        "lr": 0.05,
-        "betas": (0.8, 0.99),
-        "eps": 1e-4,
-        "weight_decay": 0.1,
-        "amsgrad": False,
-        "maximize": False,
-    },
-    other_hyperparameters={
-        "lr": 0.02,
-        "betas": (0.5, 0.9),
-        "eps": 1e-6,
-        "weight_decay": 0.05,
-        "amsgrad": True,
-        "maximize": True,
-    },
+    example_hyperparameters=_EXAMPLE,
+    other_hyperparameters=_OTHER,
     scenarios=_scenarios(
         MathScenario("weight_decay", _DECOUPLED_RULE, _plain(weight_decay=_POSITIVE_WEIGHT_DECAY)),
         _DECOUPLED_RULE,
         {},
     ),
     update=adamw_update,
-    options_added_later=("amsgrad", "maximize", "foreach", "capturable", "differentiable", "fused"),
+    options_added_later=_OPTIONS_ADDED_LATER,
     **_COMMON,
 )

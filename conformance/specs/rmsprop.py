@@ -157,10 +157,6 @@ def _hyperparameter_space(dtype: torch.dtype) -> dict[str, SearchStrategy[Any]]:
     }
 
 
-def _invalid(description: str, **arguments: Any) -> InvalidArguments:
-    return InvalidArguments(description, lambda: arguments)
-
-
 def _plain(**overrides: SearchStrategy[Any]) -> dict[str, SearchStrategy[Any]]:
     """A scenario's overrides: every optional behaviour off unless named."""
     off = {
@@ -206,16 +202,16 @@ RMSPROP = OptimizerSpec(
         "maximize": True,
     },
     invalid_arguments=(
-        _invalid("negative lr", lr=-0.1),
-        _invalid("negative eps", eps=-1e-8),
-        _invalid("negative momentum", momentum=-0.1),
-        _invalid("negative weight_decay", weight_decay=-0.1),
-        _invalid("negative alpha", alpha=-0.1),
+        InvalidArguments.of("negative lr", lr=-0.1),
+        InvalidArguments.of("negative eps", eps=-1e-8),
+        InvalidArguments.of("negative momentum", momentum=-0.1),
+        InvalidArguments.of("negative weight_decay", weight_decay=-0.1),
+        InvalidArguments.of("negative alpha", alpha=-0.1),
         InvalidArguments("multi-element Tensor lr", lambda: {"lr": torch.tensor([0.1, 0.2])}),
         InvalidArguments("negative Tensor lr", lambda: {"lr": torch.tensor(-0.1)}),
-        _invalid("NaN lr", lr=float("nan")),
-        _invalid("NaN alpha", alpha=float("nan")),
-        _invalid("NaN momentum", momentum=float("nan")),
+        InvalidArguments.of("NaN lr", lr=float("nan")),
+        InvalidArguments.of("NaN alpha", alpha=float("nan")),
+        InvalidArguments.of("NaN momentum", momentum=float("nan")),
     ),
     boundary_arguments=(
         {"alpha": 0.0},

@@ -122,10 +122,6 @@ def _hyperparameter_space(dtype: torch.dtype) -> dict[str, SearchStrategy[Any]]:
     }
 
 
-def _invalid(description: str, **arguments: Any) -> InvalidArguments:
-    return InvalidArguments(description, lambda: arguments)
-
-
 _NESTEROV = {
     "momentum": _POSITIVE_MOMENTUM,
     "dampening": st.just(0.0),
@@ -163,18 +159,18 @@ SGD = OptimizerSpec(
         "maximize": True,
     },
     invalid_arguments=(
-        _invalid("negative lr", lr=-0.1),
-        _invalid("negative momentum", momentum=-0.1),
-        _invalid("negative weight_decay", weight_decay=-0.1),
-        _invalid("nesterov without momentum", nesterov=True),
-        _invalid("nesterov with dampening", nesterov=True, momentum=0.9, dampening=0.1),
+        InvalidArguments.of("negative lr", lr=-0.1),
+        InvalidArguments.of("negative momentum", momentum=-0.1),
+        InvalidArguments.of("negative weight_decay", weight_decay=-0.1),
+        InvalidArguments.of("nesterov without momentum", nesterov=True),
+        InvalidArguments.of("nesterov with dampening", nesterov=True, momentum=0.9, dampening=0.1),
         InvalidArguments("multi-element Tensor lr", lambda: {"lr": torch.tensor([0.1, 0.2])}),
         InvalidArguments("negative Tensor lr", lambda: {"lr": torch.tensor(-0.1)}),
         InvalidArguments(
             "negative Tensor weight_decay", lambda: {"weight_decay": torch.tensor(-0.1)}
         ),
-        _invalid("fused with differentiable", fused=True, differentiable=True),
-        _invalid("fused with foreach", fused=True, foreach=True),
+        InvalidArguments.of("fused with differentiable", fused=True, differentiable=True),
+        InvalidArguments.of("fused with foreach", fused=True, foreach=True),
     ),
     boundary_arguments=(
         {"lr": 0.0},
