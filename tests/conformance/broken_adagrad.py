@@ -11,10 +11,10 @@ check's failure message and rule.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
-from oracle_optimizer import OracleOptimizer
+from oracle_optimizer import OneBug, OracleOptimizer
 from torch import Tensor
 from torch.optim.optimizer import ParamsT
 
@@ -62,12 +62,8 @@ class OracleAdagrad(OracleOptimizer):
         return RuntimeError("weight_decay option is not compatible with sparse gradients")
 
 
-class BrokenAdagrad(OracleAdagrad):
+class BrokenAdagrad(OneBug, OracleAdagrad):
     """A variant with one bug, and how the suite must report it."""
-
-    expected_failing_check: ClassVar[str]
-    expected_message: ClassVar[str]
-    expected_rule: ClassVar[str]
 
 
 class LrDecayAfterIncrement(BrokenAdagrad):

@@ -3,17 +3,17 @@
 Each subclass of ``BrokenRMSprop`` overrides one piece of :class:`OracleOptimizer` (the update,
 the new state, the constructor) and names the check that must flag it, a fragment of that
 check's failure message and a fragment of its rule
-(tests/conformance/test_rmsprop_spec.py runs them).
+(tests/conformance/test_broken_variants.py runs them).
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
-from oracle_optimizer import OracleOptimizer
+from oracle_optimizer import OneBug, OracleOptimizer
 from torch import Tensor
 from torch.optim.optimizer import ParamsT
 
@@ -26,21 +26,21 @@ from conformance.specs.rmsprop import (
     variance_estimate,
 )
 
-__all__ = ["BrokenRMSprop"]
+__all__ = ["BrokenRMSprop", "RMSpropOracle"]
 
 Buffers = Mapping[str, Tensor]
 Hyperparameters = Mapping[str, Any]
 Update = tuple[Tensor, dict[str, Tensor]]
 
 
-class BrokenRMSprop(OracleOptimizer):
-    """Base of the broken variants; each direct subclass carries exactly one bug."""
+class RMSpropOracle(OracleOptimizer):
+    """torch.optim.RMSprop's documented semantics, stepped with the spec's oracle."""
 
     spec = RMSPROP
-    # The check that must fail, a fragment of its failure message, and one of its rule.
-    expected_failing_check: ClassVar[str]
-    expected_message: ClassVar[str]
-    expected_rule: ClassVar[str]
+
+
+class BrokenRMSprop(OneBug, RMSpropOracle):
+    """Base of the broken variants; each direct subclass carries exactly one bug."""
 
 
 # Update math ------------------------------------------------------------------------------

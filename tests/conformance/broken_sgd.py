@@ -10,16 +10,16 @@ piece of the documented algorithm replaced::
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
-from oracle_optimizer import OracleOptimizer
+from oracle_optimizer import OneBug, OracleOptimizer
 from torch import Tensor
 from torch.optim.optimizer import ParamsT
 
 from conformance.specs.sgd import SGD, momentum_buffer, search_direction, sgd_gradient
 
-__all__ = ["BROKEN_SGDS", "SGDOracle"]
+__all__ = ["BROKEN_SGDS", "BrokenSGD", "SGDOracle"]
 
 Buffers = Mapping[str, Tensor]
 Hyperparameters = Mapping[str, Any]
@@ -30,11 +30,6 @@ class SGDOracle(OracleOptimizer):
     buffer is created by the step that first has momentum, as torch creates it."""
 
     spec = SGD
-    # The check that must flag a broken variant, a fragment of its failure message and one
-    # of the rule it breaks.
-    expected_failing_check: ClassVar[str]
-    expected_message: ClassVar[str]
-    expected_rule: ClassVar[str]
 
     def new_state(self, param: Tensor, group: Mapping[str, Any]) -> dict[str, Any]:
         # With momentum 0 the state stays empty, so the shell's "first step" recurs; a zero
@@ -54,13 +49,18 @@ class SGDOracle(OracleOptimizer):
         return _step(param, hyperparameters["lr"], direction), {"momentum_buffer": buffer}
 
 
+class BrokenSGD(OneBug, SGDOracle):
+    """Base of the broken SGDs built on the oracle; each direct subclass has one bug."""
+
+
 def _step(param: Tensor, lr: float, direction: Tensor) -> Tensor:
     return param - lr * direction
 
 
-class SGDIgnoringMaximize(torch.optim.SGD):
+class SGDIgnoringMaximize(OneBug, torch.optim.SGD):
     """Stores maximize but always descends."""
 
+    spec = SGD
     expected_failing_check = "maximize"
     expected_message = "(float64 oracle)"
     expected_rule = "maximize=True steps along -grad"
@@ -76,7 +76,7 @@ class SGDIgnoringMaximize(torch.optim.SGD):
                 group["maximize"] = flag
 
 
-class SGDDampeningTheFirstStep(SGDOracle):
+class SGDDampeningTheFirstStep(BrokenSGD):
     """Seeds the buffer with (1 - τ) g_1: a zero buffer updated like every later one."""
 
     expected_failing_check = "dampening"
@@ -94,7 +94,7 @@ class SGDDampeningTheFirstStep(SGDOracle):
         return _step(param, hyperparameters["lr"], direction), {"momentum_buffer": buffer}
 
 
-class SGDWithSutskeverMomentum(SGDOracle):
+class SGDWithSutskeverMomentum(BrokenSGD):
     """v_t <- μ v_{t-1} + lr · g_t, θ_t <- θ_{t-1} - v_t: the form the docs' note contrasts
     with torch's (lr inside the buffer)."""
 
@@ -114,7 +114,7 @@ class SGDWithSutskeverMomentum(SGDOracle):
         return param - search_direction(g, velocity, scaled), {"momentum_buffer": velocity}
 
 
-class SGDNesterovWithThePreviousBuffer(SGDOracle):
+class SGDNesterovWithThePreviousBuffer(BrokenSGD):
     """Nesterov's look-ahead reads b_{t-1}, the buffer before this step's update."""
 
     expected_failing_check = "nesterov"
@@ -133,7 +133,7 @@ class SGDNesterovWithThePreviousBuffer(SGDOracle):
         return _step(param, hyperparameters["lr"], direction), {"momentum_buffer": buffer}
 
 
-class SGDDecayingAfterMomentum(SGDOracle):
+class SGDDecayingAfterMomentum(BrokenSGD):
     """Adds λ θ_{t-1} to the step's direction instead of to g_t, so the buffer never sees
     the decay."""
 
@@ -150,7 +150,7 @@ class SGDDecayingAfterMomentum(SGDOracle):
         return stepped - decay, new_buffers
 
 
-class SGDMaximizingAfterWeightDecay(SGDOracle):
+class SGDMaximizingAfterWeightDecay(BrokenSGD):
     """Negates g_t after weight decay was added: g_t <- -(grad + λ θ_{t-1})."""
 
     expected_failing_check = "maximize_with_weight_decay"
@@ -167,7 +167,7 @@ class SGDMaximizingAfterWeightDecay(SGDOracle):
         return super().update(param, -decayed, buffers, ascent, step)
 
 
-class SGDKeepingABufferWithoutMomentum(SGDOracle):
+class SGDKeepingABufferWithoutMomentum(BrokenSGD):
     """Creates state['momentum_buffer'] for every param, momentum or not."""
 
     expected_failing_check = "state_layout"
@@ -178,7 +178,7 @@ class SGDKeepingABufferWithoutMomentum(SGDOracle):
         return {"momentum_buffer": torch.zeros_like(param, memory_format=torch.preserve_format)}
 
 
-class SGDWithLrDefaultingTo0_01(SGDOracle):
+class SGDWithLrDefaultingTo0_01(BrokenSGD):
     """lr defaults to 0.01, as in other frameworks, rather than torch's 1e-3."""
 
     expected_failing_check = "constructor_defaults"
@@ -189,7 +189,7 @@ class SGDWithLrDefaultingTo0_01(SGDOracle):
         super().__init__(params, lr, *args, **kwargs)
 
 
-class SGDAcceptingNesterovWithDampening(SGDOracle):
+class SGDAcceptingNesterovWithDampening(BrokenSGD):
     """Validates only that nesterov comes with a momentum, not that dampening is zero."""
 
     expected_failing_check = "constructor_validation"
@@ -214,7 +214,7 @@ class SGDAcceptingNesterovWithDampening(SGDOracle):
             group["nesterov"] = nesterov
 
 
-class SGDReadingTensorLrOnce(SGDOracle):
+class SGDReadingTensorLrOnce(BrokenSGD):
     """Reads each group's lr once, at its first step: a Tensor lr filled in place later is
     ignored."""
 
@@ -228,7 +228,7 @@ class SGDReadingTensorLrOnce(SGDOracle):
         return {**super().hyperparameters(group), "lr": lr}
 
 
-class SGDSkippingStepsAtLrZero(SGDOracle):
+class SGDSkippingStepsAtLrZero(BrokenSGD):
     """Returns early when lr is 0, so the momentum buffer stands still."""
 
     expected_failing_check = "lr_zero"
@@ -243,7 +243,4 @@ class SGDSkippingStepsAtLrZero(SGDOracle):
         return super().update(param, grad, buffers, hyperparameters, step)
 
 
-BROKEN_SGDS: tuple[type[Any], ...] = (
-    SGDIgnoringMaximize,
-    *SGDOracle.__subclasses__(),
-)
+BROKEN_SGDS: tuple[type[OneBug], ...] = (SGDIgnoringMaximize, *BrokenSGD.__subclasses__())

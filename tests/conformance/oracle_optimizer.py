@@ -12,7 +12,6 @@ from ``torch.optim.Optimizer``: hooks, ``zero_grad``, ``state_dict``, ``add_para
 
 from __future__ import annotations
 
-
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
@@ -156,9 +155,11 @@ class OracleOptimizer(Optimizer):
 
 
 class OneBug:
-    """A mixin for a deliberately broken variant: the check that must flag its one bug, a
-    fragment of that check's failure message and one of its rule."""
+    """A mixin for a deliberately broken variant: the spec it claims, the check of that spec
+    that must flag its one bug, a fragment of that check's failure message and one of its
+    rule (tests/conformance/test_broken_variants.py runs them)."""
 
+    spec: ClassVar[OptimizerSpec]
     expected_failing_check: ClassVar[str]
     expected_message: ClassVar[str]
     expected_rule: ClassVar[str]
