@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TargetError as error:
         parser.error(f"--spec {arguments.spec}: {error}")
     if arguments.target is None:
-        if arguments.spec.lower() != DEFAULT_SPEC:
+        if arguments.spec.lower() != DEFAULT_SPEC and not arguments.list:
             parser.error(
                 f"--spec {arguments.spec}: name the implementation to check, e.g. "
                 f"python -m conformance --spec {arguments.spec} {spec.reference_name}"

@@ -111,6 +111,15 @@ def test_list_prints_every_check_name(capsys: pytest.CaptureFixture[str]) -> Non
     assert out.split() == ALL_CHECKS
 
 
+def test_list_of_another_spec_needs_no_implementation_and_prints_its_checks(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_main(capsys, "--spec", "adamw", "--list")
+    assert code == 0
+    assert out.split() == [check.name for check in checks_for(load_spec("adamw"))]
+    assert "bias_correction" in out.split()
+
+
 def test_list_specs_names_each_shipped_spec_and_its_reference(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
