@@ -1,18 +1,20 @@
-"""Checks any Adadelta implementation against torch.optim.Adadelta's documented semantics.
+"""Checks an optimizer implementation against a torch.optim algorithm's documented semantics:
+Adadelta (the default), SGD, Adam, AdamW, RMSprop, Adagrad (:mod:`conformance.specs`), or one's
+own :class:`OptimizerSpec`.
 
-Three ways in: ``python -m conformance MODULE:ATTR`` (:mod:`conformance.cli`), the pytest
-plugin ``pytest --adadelta-impl MODULE:ATTR`` (:mod:`conformance.plugin`), and this API::
+Three ways in: ``python -m conformance --spec adamw MODULE:ATTR`` (:mod:`conformance.cli`), the
+pytest plugin ``pytest --optimizer-spec adamw --optimizer-impl MODULE:ATTR``
+(:mod:`conformance.plugin`), and this API::
 
-    report = conformance.check(MyAdadelta)            # a Report; prints nothing
+    report = conformance.check(MyAdamW, spec="adamw")     # a Report; prints nothing
     assert report.passed, report.render()
 
     @conformance.parametrize_with_checks([MyAdadelta])
     def test_conformance(implementation, check):
         check(implementation)
 
-Another optimizer plugs in through its own :class:`OptimizerSpec` (see
-:mod:`conformance.adadelta`). Public names are loaded on first use, so that importing the
-pytest plugin (a submodule) imports neither torch nor hypothesis.
+Public names are loaded on first use, so that importing the pytest plugin (a submodule) imports
+neither torch nor hypothesis.
 """
 
 from __future__ import annotations

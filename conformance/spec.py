@@ -2,7 +2,7 @@
 
 A spec is data plus a pure float64 update rule. The checks in :mod:`conformance.checks` read only
 this record, so a spec for another ``torch.optim``-style optimizer plugs into the same checks; see
-:mod:`conformance.adadelta` for the one this package ships.
+:mod:`conformance.specs` for those this package ships.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ see conformance/specs/adam.py), each a method::
 
 A broken variant replaces one piece (or one small method of the shell) and names the check that
 must flag it, with fragments of that check's failure message and rule
-(tests/conformance/test_adam_spec.py runs them).
+(tests/conformance/test_broken_variants.py runs them).
 """
 
 from __future__ import annotations
