@@ -1,4 +1,5 @@
-"""torch.optim's own classes pass their shipped spec on every code path they have on the CPU.
+"""torch.optim's own classes pass their shipped spec on every code path they have on the CPU,
+and on CUDA where a GPU is present.
 
 Each spec's reference is checked on its for-loop, foreach and (where torch has one) fused
 paths, every check each. ``torch.compile(optimizer.step)`` recompiles for nearly every drawn
@@ -53,6 +54,7 @@ COMPILED_TORCH_BUGS = {"state_layout": _ZERO_DIM_FLOAT64}
 # The math checks whose drawn cases include such a param, in the exhaustive run (and, for Adam,
 # Inductor computing the bias corrections of a float64 param in float32).
 COMPILED_MATH_BUGS = {
+    "adadelta": ("weight_decay",),
     "rmsprop": ("update_math", "eps"),
     "adagrad": ("update_math", "lr_decay"),
     "sgd": ("momentum",),
@@ -102,6 +104,33 @@ def test_torch_passes_its_spec_on_every_eager_path(spec_name: str, path: str) ->
     assert {n for n, o in outcomes.items() if o is Outcome.XFAIL} <= set(expected)
 
 
+def _has_fused_cuda_kernel(spec_name: str) -> bool:
+    param = torch.zeros(1, device="cuda", requires_grad=True)
+    param.grad = torch.ones_like(param)
+    try:
+        load_spec(spec_name).reference([param], fused=True).step()
+    except RuntimeError:
+        return False
+    return True
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize(("spec_name", "path"), _paths(include_compiled=False))
+def test_torch_passes_its_spec_on_every_cuda_path(spec_name: str, path: str) -> None:
+    # The CPU's limits are expected here too; a check that passes on CUDA anyway is XPASS.
+    if path == "fused" and not _has_fused_cuda_kernel(spec_name):
+        pytest.skip(f"{load_spec(spec_name).reference_name} has no fused CUDA kernel")
+    expected = _eager_limits(spec_name, path)
+    report = conformance.check(
+        variant(spec_name, path), spec=spec_name, device="cuda", expected_failures=expected
+    )
+    assert report.passed, report.render()
+    outcomes = {r.name: r.outcome for r in report.results}
+    assert {n for n, o in outcomes.items() if o is Outcome.SKIPPED} == expected_skips(
+        load_spec(spec_name)
+    )
+
+
 def _run_compiled(
     spec_name: str, tmp_path: Path, *options: str, bugs: dict[str, str] = COMPILED_TORCH_BUGS
 ) -> dict[str, str]:
@@ -125,6 +154,17 @@ def _run_compiled(
 @pytest.mark.parametrize("spec_name", list(SPECS))
 def test_torch_compiled_step_passes_the_checks_of_fixed_cases(spec_name: str, tmp_path: Path) -> None:
     outcomes = _run_compiled(spec_name, tmp_path, "-k", " or ".join(COMPILED_SMOKE))
+    assert set(outcomes) == set(COMPILED_SMOKE)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("spec_name", list(SPECS))
+def test_torch_compiled_cuda_step_passes_the_checks_of_fixed_cases(
+    spec_name: str, tmp_path: Path
+) -> None:
+    outcomes = _run_compiled(
+        spec_name, tmp_path, "-k", " or ".join(COMPILED_SMOKE), "--device", "cuda"
+    )
     assert set(outcomes) == set(COMPILED_SMOKE)
 
 
