@@ -70,16 +70,17 @@ for t = 1, 2, ...:                       (t = state['step'], the param's own cou
 ε is added after the square root; max_exp_avg_sq exists only if amsgrad
 complex params are updated as torch.view_as_real (real and imaginary parts independently)"""
 
-_L2_DECAY = """\
-    if λ != 0: g_t <- g_t + λ θ_{t-1}    (λ = weight_decay; L2, into the moments)
-    θ_t <- θ_{t-1}"""
-_DECOUPLED_DECAY = """\
-    θ_t <- θ_{t-1} - lr · λ θ_{t-1}      (λ = weight_decay; decoupled, not in the moments)"""
+_DECOUPLED_DECAY = "θ_t <- θ_{t-1} - lr · λ θ_{t-1}      (λ = weight_decay; not in the moments)"
 
 ADAM_ALGORITHM = _ALGORITHM.format(
-    decay=f"{_L2_DECAY}\n    (decoupled_weight_decay=True: as AdamW,\n{_DECOUPLED_DECAY})"
+    decay=f"""\
+    if decoupled_weight_decay:           (AdamW's decay)
+        {_DECOUPLED_DECAY}
+    else:
+        if λ != 0: g_t <- g_t + λ θ_{{t-1}}   (L2: into the moments)
+        θ_t <- θ_{{t-1}}"""
 )
-ADAMW_ALGORITHM = _ALGORITHM.format(decay=_DECOUPLED_DECAY)
+ADAMW_ALGORITHM = _ALGORITHM.format(decay=f"    {_DECOUPLED_DECAY}")
 
 
 def direction(param: Tensor, grad: Tensor, hyperparameters: Mapping[str, Any], decoupled: bool) -> Tensor:
