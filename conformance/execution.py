@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 import traceback
 
+from .blame import call_site, is_suite_error, suite_error_message
 from .checks.check import Check
-from .failures import CheckFailure, CheckSkipped, MissingAPI
+from .failures import CheckFailure, CheckSkipped, MissingAPI, NotJudged
 from .report import CheckResult, Outcome
 from .subject import Subject
 from .surface import missing_api
@@ -23,18 +24,35 @@ def _draws(error: BaseException) -> str:
     )
 
 
-def _explain(error: BaseException) -> str:
-    if isinstance(error, BaseExceptionGroup):  # hypothesis: flaky, or several distinct bugs
-        return _explain(error.exceptions[0])
-    if isinstance(error, MissingAPI):
-        return str(error)
+def _first(error: BaseException) -> BaseException:
+    # hypothesis raises a group for a flaky example or several distinct failures.
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
+def _result(check: Check, error: BaseException) -> tuple[Outcome, str, dict[str, tuple[str, ...]]]:
+    error = _first(error)
+    if isinstance(error, CheckSkipped):
+        return Outcome.SKIPPED, str(error), {}
+    if isinstance(error, NotJudged):
+        return Outcome.NOT_JUDGED, error.why, {"blocked_by": (error.blocker,)}
     if isinstance(error, CheckFailure):
-        return str(error) + _draws(error)
+        message = str(error) if isinstance(error, MissingAPI) else str(error) + _draws(error)
+        return Outcome.FAILED, message, {"relies_on": error.relies_on}
     missing = missing_api(error)
     if missing is not None:
-        return missing
+        return Outcome.FAILED, missing, {}
+    if is_suite_error(error):
+        return Outcome.ERROR, suite_error_message(error), {}
+    site = call_site(error)
     trace = "".join(traceback.format_exception(error, limit=-4))
-    return f"the check raised {type(error).__name__}: {error}{_draws(error)}\n{trace}"
+    return (
+        Outcome.FAILED,
+        f"{f'`{site}`' if site else 'a call into the implementation'} raised "
+        f"{type(error).__name__}: {error}{_draws(error)}\n{trace}",
+        {},
+    )
 
 
 def run_check(check: Check, subject: Subject) -> CheckResult:
@@ -42,11 +60,9 @@ def run_check(check: Check, subject: Subject) -> CheckResult:
     start = time.perf_counter()
     try:
         check.run(subject)
-    except CheckSkipped as skip:
-        outcome, message = Outcome.SKIPPED, str(skip)
     except Exception as error:
-        outcome, message = Outcome.FAILED, _explain(error)
+        outcome, message, links = _result(check, error)
     else:
-        outcome, message = Outcome.PASSED, ""
+        outcome, message, links = Outcome.PASSED, "", {}
     duration = time.perf_counter() - start
-    return CheckResult(check.name, outcome, check.rule, message, duration_s=duration)
+    return CheckResult(check.name, outcome, check.rule, message, duration_s=duration, **links)

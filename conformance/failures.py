@@ -1,33 +1,65 @@
-"""The outcomes a check raises: a failure that explains itself, or a skip with its reason."""
+"""What a check raises: a failure that explains itself, a skip with its reason, or "not judged"
+because another deviation keeps the check from observing its rule."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 
-__all__ = ["CheckFailure", "CheckSkipped", "MissingAPI"]
+__all__ = ["CheckFailure", "CheckSkipped", "MissingAPI", "MissingOption", "NotJudged", "OracleMismatch"]
 
 
 class CheckFailure(AssertionError):
     """The implementation broke the rule a check enforces.
 
     ``problem`` says where and how (expected vs actual); ``snippet`` is a script reproducing it.
+    ``relies_on`` names the checks whose rules the observation also relied on: where one of
+    them fails in the same run, this failure is not a deviation of its own, and the check is
+    reported as not judged, blocked by it (:mod:`conformance.judging`).
     """
 
-    def __init__(self, problem: str, snippet: str | None = None) -> None:
+    def __init__(
+        self, problem: str, snippet: str | None = None, relies_on: Iterable[str] = ()
+    ) -> None:
         self.problem = problem
         self.snippet = snippet
+        self.relies_on = tuple(relies_on)
         message = problem
         if snippet is not None:
             message += "\nreproduce:\n" + textwrap.indent(snippet, "    ")
         super().__init__(message)
 
 
-class MissingAPI(CheckFailure):
-    """The implementation lacks a part of the reference's API (an attribute, an option, param
-    groups, a state dict format) that the check is about; the message is one line naming it."""
+class OracleMismatch(CheckFailure):
+    """Param values left the float64 oracle's trajectory: the observation relies on the update
+    math of every option and param kind the case used (``relies_on``)."""
 
-    def __init__(self, problem: str) -> None:
-        super().__init__(problem)
+
+class MissingAPI(CheckFailure):
+    """The implementation lacks a part of the reference's API (an attribute, param groups, a
+    state dict format) that the check is about; the message is one line naming it."""
+
+    def __init__(self, problem: str, relies_on: Iterable[str] = ()) -> None:
+        super().__init__(problem, relies_on=relies_on)
+
+
+class MissingOption(MissingAPI):
+    """The implementation does not take an option the check needs at a non-default value. The
+    check about that option (``relies_on``) reports it; any other check needing it is blocked."""
+
+
+class NotJudged(Exception):
+    """The check cannot observe its rule because of a deviation another check reports.
+
+    Attributes:
+        blocker: the name of the check that reports the deviation.
+        why: what the deviation keeps from being observed, in a sentence.
+    """
+
+    def __init__(self, blocker: str, why: str) -> None:
+        self.blocker = blocker
+        self.why = why
+        super().__init__(f"not judged: {why} (the deviation {blocker} reports)")
 
 
 class CheckSkipped(Exception):

@@ -117,6 +117,10 @@ class OptimizerSpec:
             param takes; params of groups added later get theirs at their first step.
         initial_state_from_constructor: whether the initial buffers follow the constructor's
             hyperparameters (``optimizer.defaults``) rather than the param's group's.
+        base_hyperparameters: the hyperparameters of the base update rule (e.g. Adadelta's
+            lr, rho, eps), drawn by every math check; the others switch on a feature
+            (weight_decay, maximize, momentum, ...) and stay at their default except in the
+            checks about them. None: every hyperparameter is a base one.
     """
 
     name: str
@@ -143,6 +147,7 @@ class OptimizerSpec:
     options_fixed_after_first_step: tuple[str, ...] = ()
     state_at_construction: bool = False
     initial_state_from_constructor: bool = False
+    base_hyperparameters: tuple[str, ...] | None = None
 
     @property
     def sparse_gradients(self) -> bool:

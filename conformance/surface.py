@@ -20,11 +20,13 @@ import torch
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from .failures import NotJudged
 from .spec import OptimizerSpec
 
 __all__ = [
     "accepts",
     "exposed_state",
+    "groups_of",
     "fitted_spec",
     "missing_api",
     "taken_options",
@@ -57,6 +59,24 @@ def accepts(factory: Callable[..., Any], keyword: str) -> bool:
 def taken_options(options: Mapping[str, Any], factory: Callable[..., Any]) -> dict[str, Any]:
     """The ``options`` that ``factory`` takes: for checks not about the others."""
     return {key: value for key, value in options.items() if accepts(factory, key)}
+
+
+def groups_of(optimizer: Any) -> list[Mapping[str, Any]]:
+    """``optimizer.param_groups`` as torch has them, a list of dicts.
+
+    Raises:
+        NotJudged: they are not, so a check reading them cannot observe its rule;
+            group_options reports that.
+    """
+    groups = getattr(optimizer, "param_groups", None)
+    if isinstance(groups, list) and all(isinstance(g, Mapping) for g in groups):
+        return groups
+    shape = type(groups).__name__ if not isinstance(groups, list) else "a list of " + ", ".join(
+        sorted({type(g).__name__ for g in groups})
+    )
+    raise NotJudged(
+        "group_options", f"the optimizer's param_groups is {shape}, not torch's list of dicts"
+    )
 
 
 def takes_param_groups(factory: Callable[..., Any]) -> bool:

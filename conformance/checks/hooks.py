@@ -18,7 +18,7 @@ from ..replay import Stepped, build_param, snapshot
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
-from ..surface import taken_options
+from ..surface import groups_of
 
 __all__ = ["checks"]
 
@@ -142,13 +142,13 @@ def _pre_hook_changes_the_step(subject: Subject) -> None:
     spec = subject.spec
     param_case = example_param((2, 3), seed=1)
     grad = example_values((2, 3), torch.float32, seed=2)
-    constructor = taken_options(spec.example_hyperparameters, subject.factory)
+    constructor = subject.base_of(spec.example_hyperparameters)
     param = build_param(param_case, subject.device).requires_grad_()
     optimizer = subject.factory([param], **constructor)
     new_lr = 0.125
 
     def rescale(opt: Any, args: Any, kwargs: Any) -> None:
-        for group in opt.param_groups:
+        for group in groups_of(opt):
             group["lr"] = new_lr
             for p in group["params"]:
                 p.grad.mul_(0.5)

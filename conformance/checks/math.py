@@ -20,7 +20,7 @@ from ..replay import Stepped
 from ..spec import MathScenario, OptimizerSpec
 from ..strategies import ALL_LAYOUTS, single_group_case
 from ..subject import Subject
-from ..surface import exposed_state, taken_options
+from ..surface import exposed_state
 
 __all__ = ["checks"]
 
@@ -138,10 +138,9 @@ SIZES_STEPS = 5
 def _tensor_sizes(subject: Subject) -> None:
     spec = subject.spec
     params = [example_param((size,), seed=seed) for seed, size in enumerate(SIZES, start=1)]
-    # Options the implementation does not take are judged by the checks about them.
+    # Options other than the base ones are judged by the checks about them.
     for options in (spec.example_hyperparameters, spec.other_hyperparameters):
-        hyperparameters = taken_options(options, subject.factory)
-        case = example_case(params, SIZES_STEPS, hyperparameters)
+        case = example_case(params, SIZES_STEPS, subject.base_of(options))
         expect_trajectory(subject, case, every_step=False)
 
 
@@ -151,7 +150,7 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "tensor_sizes",
             f"params of every size follow the algorithm: {', '.join(f'{n:,}' for n in SIZES)} "
-            f"elements in one group over {SIZES_STEPS} steps, under two sets of "
+            f"elements in one group over {SIZES_STEPS} steps, under two sets of the base "
             "hyperparameters that differ in every key",
             _tensor_sizes,
         ),

@@ -19,7 +19,9 @@ from ..replay import Stepped
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..strategies import grouped_case, hyperparameters
+from ..failures import NotJudged
 from ..subject import Subject
+from ..surface import groups_of
 
 __all__ = ["checks", "options_are"]
 
@@ -72,11 +74,15 @@ def options_are(
     """An inspection: ``param_groups[g]`` holds ``expected[g]`` for every hyperparameter."""
 
     def inspect(stepped: Stepped) -> str | None:
+        groups = groups_of(stepped.optimizer)
         for g, options in expected.items():
-            group = stepped.optimizer.param_groups[g]
             for key in spec.defaults:
-                if key not in group or group[key] != options[key]:
-                    actual = group.get(key, "<missing>")
+                if key not in groups[g] and all(key not in group for group in groups):
+                    raise NotJudged(
+                        "group_options", f"no param group stores {key!r}, so its value cannot be read"
+                    )
+                if key not in groups[g] or groups[g][key] != options[key]:
+                    actual = groups[g].get(key, "<missing>")
                     return f"param_groups[{g}][{key!r}] is {actual!r}, expected {options[key]!r}"
         return None
 

@@ -216,6 +216,7 @@ ADAGRAD = OptimizerSpec(
     step_key="step",
     init_buffers=initial_sum,
     update=adagrad_update,
+    base_hyperparameters=("lr", "eps"),
     sparse_hyperparameters={"weight_decay": st.just(0.0)},
     sparse_invalid_arguments=(InvalidArguments.of("weight_decay", weight_decay=0.1),),
     options_added_later=("foreach", "maximize", "differentiable", "fused"),

@@ -289,6 +289,7 @@ RMSPROP = OptimizerSpec(
     step_key="step",
     init_buffers=_initial_buffers,
     update=rmsprop_update,
+    base_hyperparameters=("lr", "alpha", "eps"),
     options_added_later=("momentum", "centered", "foreach", "maximize", "differentiable", "capturable"),
     capabilities=frozenset({"foreach", "capturable", "differentiable"}),
     options_fixed_after_first_step=("momentum", "centered"),

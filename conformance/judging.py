@@ -1,0 +1,80 @@
+"""Which failures are deviations of their own, and which are not judged.
+
+A check observes its rule through the implementation's behaviour, and an observation may rely
+on other rules: a round trip through ``state_dict`` is judged by comparing params with the
+float64 oracle, which relies on the update math of every option the case used. When a check
+whose rule an observation relied on fails in the same run, the observation says nothing about
+its own rule: the check is *not judged*, blocked by the failing one, and the deviation is
+reported once, by the check about it. Blocking follows chains to the failing checks at their
+roots; a cycle leaves its checks failing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+from .report import CheckResult, Outcome
+
+__all__ = ["judged", "roots"]
+
+# The outcome of a check by name, or None where it did not run.
+Lookup = Callable[[str], CheckResult | None]
+
+
+def roots(result: CheckResult, lookup: Lookup, visiting: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The failing checks that block ``result`` (a FAILED one), or () if it stands."""
+    if result.outcome is not Outcome.FAILED:
+        return ()
+    visiting = visiting | {result.name}
+    blocking: list[str] = []
+    for name in result.relies_on:
+        other = lookup(name)
+        if name in visiting or other is None:
+            continue
+        if other.outcome is Outcome.NOT_JUDGED:
+            blocking += other.blocked_by
+        elif other.outcome is Outcome.FAILED:
+            blocking += roots(other, lookup, visiting) or (name,)
+    return tuple(dict.fromkeys(blocking))
+
+
+def _blocked(result: CheckResult, blockers: tuple[str, ...]) -> CheckResult:
+    why = (
+        "the observation relies on the rule of "
+        + ", ".join(blockers)
+        + ", which this implementation breaks:\n"
+        + result.message
+    )
+    return dataclasses.replace(result, outcome=Outcome.NOT_JUDGED, message=why, blocked_by=blockers)
+
+
+def judged(results: Sequence[CheckResult], lookup: Lookup | None = None) -> list[CheckResult]:
+    """``results`` with each failure that another failure blocks turned into NOT_JUDGED.
+
+    ``lookup`` finds checks that are not among ``results`` (e.g. run on demand); by default
+    only ``results`` are consulted.
+    """
+    by_name = {r.name: r for r in results}
+
+    def find(name: str) -> CheckResult | None:
+        return by_name.get(name) or (lookup(name) if lookup is not None else None)
+
+    first = [_blocked(r, blockers) if (blockers := roots(r, find)) else r for r in results]
+    settled = {r.name: r for r in first}
+
+    def root_names(name: str) -> tuple[str, ...]:
+        blocker = settled.get(name)
+        if blocker is not None and blocker.outcome is Outcome.NOT_JUDGED:
+            return blocker.blocked_by
+        return (name,)
+
+    # A check that raised NotJudged names its blocker, which may itself be blocked.
+    return [
+        dataclasses.replace(
+            r, blocked_by=tuple(dict.fromkeys(n for b in r.blocked_by for n in root_names(b)))
+        )
+        if r.outcome is Outcome.NOT_JUDGED
+        else r
+        for r in first
+    ]
