@@ -89,7 +89,7 @@ class PerGroupStepCounter(OneDeviation, _OracleAdadelta):
         # A checkpoint of torch.optim.Adadelta counts per param: its counters become the group's.
         for group in self.param_groups:
             states = [self.state[param] for param in group["params"] if param in self.state]
-            counts = [int(param_state.pop("step")) for param_state in states if "step" in param_state]
+            counts = [int(state.pop("step")) for state in states if "step" in state]
             if counts:
                 group["step"] = max(counts)
 
@@ -173,7 +173,9 @@ class OtherDefaultLR(OneDeviation, _OracleAdadelta):
     # check passes lr explicitly, so no other sees the default.
     expected_failures = frozenset({"constructor_defaults"})
 
-    def __init__(self, params: ParamsT, lr: float | Tensor = 0.5, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, params: ParamsT, lr: float | Tensor = 0.5, *args: Any, **kwargs: Any
+    ) -> None:
         super().__init__(params, lr, *args, **kwargs)
 
 
@@ -252,13 +254,21 @@ class TupleParamGroups(OneDeviation, _OracleAdadelta):
     expected_failures = frozenset({"group_options"})
 
     param_groups: list[TupleGroup]  # type: ignore[assignment]
+    # Whether the groups are lent as dicts: a call made during another (a closure zeroing grads
+    # inside step) keeps them lent. A class default, so that copies start with it.
+    _lent = False
 
     @contextlib.contextmanager
     def _torch_groups(self) -> Iterator[None]:
+        if self._lent:
+            yield
+            return
         self.param_groups = [_torch_group(group) for group in self.param_groups]
+        self._lent = True
         try:
             yield
         finally:
+            self._lent = False
             self.param_groups = [_tuple_group(group) for group in self.param_groups]
 
     def __setstate__(self, state: dict[str, Any]) -> None:

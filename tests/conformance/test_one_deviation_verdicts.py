@@ -56,7 +56,9 @@ def test_every_other_check_passes_or_is_skipped_as_for_torch_or_is_blocked_by_th
                 f"{result.name} is blocked by {result.blocked_by}: {result.message}"
             )
         else:
-            assert result.outcome is Outcome.PASSED, f"{result.name} {result.outcome.label}:\n{result.message}"
+            assert result.outcome is Outcome.PASSED, (
+                f"{result.name} {result.outcome.label}:\n{result.message}"
+            )
 
 
 def test_no_check_crashes_on_the_double(verdict: Verdict) -> None:
