@@ -242,7 +242,8 @@ class TupleParamGroups(OneDeviation, _OracleAdadelta):
     torch's dicts), has the same hooks, per-param state and state dict format, and steps, zeroes
     grads, adds groups and loads state dicts as torch does; ``param_groups[i][1]['lr'] = ...``
     changes a group's lr. torch's base class code, which reads dict groups, is lent them for the
-    duration of each call.
+    duration of each call. (A subclass of Optimizer, so that the groups' structure is its one
+    deviation: a hand-written class would also lack torch's hooks.)
     """
 
     # group_options: its rule is that every param group stores every option
@@ -301,7 +302,7 @@ class TupleParamGroups(OneDeviation, _OracleAdadelta):
 
 class DeepcopyBreaks(OneDeviation, _OracleAdadelta):
     """Keeps a flag read by ``step`` in an attribute of its own (``self.differentiable``, as
-    pytorch-optimizer keeps its flags), outside the defaults, state and param_groups that
+    pytorch-optimizer keeps some of its flags), outside the defaults, state and param_groups that
     torch.optim.Optimizer.__getstate__ keeps: a copy made by copy.deepcopy or pickle lacks it, and
     its ``step`` raises AttributeError."""
 
