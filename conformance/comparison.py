@@ -86,10 +86,10 @@ class OracleComparison:
         found = self.differences(step, actual)
         if not found:
             return None
-        shown = "\n".join(found[:MAX_DIFFERENCES])
+        shown = [f"after step {step}, {difference}" for difference in found[:MAX_DIFFERENCES]]
         more = len(found) - MAX_DIFFERENCES
-        tail = f"\n(and {more} more tensors out of tolerance)" if more > 0 else ""
-        return f"after step {step}, {len(found)} tensor(s) out of tolerance:\n{shown}{tail}"
+        tail = [f"(and {more} more tensors out of tolerance)"] if more > 0 else []
+        return "\n".join(shown + tail)
 
     def _state_mismatches(
         self, i: int, expected: Snapshot, bounds: Snapshot, actual: Snapshot

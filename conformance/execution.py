@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Mapping
 
 from .blame import call_site, is_suite_error, suite_error_message
 from .checks.check import Check
-from .failures import CheckFailure, CheckSkipped, MissingAPI, NotJudged
+from .failures import CheckFailure, CheckSkipped, MissingAPI
+from .judging import judged
 from .report import CheckResult, Outcome
 from .subject import Subject
 from .surface import missing_api
 
-__all__ = ["run_check"]
+__all__ = ["LazyJudge", "run_check"]
 
 
 def _draws(error: BaseException) -> str:
@@ -31,12 +33,10 @@ def _first(error: BaseException) -> BaseException:
     return error
 
 
-def _result(check: Check, error: BaseException) -> tuple[Outcome, str, dict[str, tuple[str, ...]]]:
+def _result(error: BaseException) -> tuple[Outcome, str, dict[str, tuple[str, ...]]]:
     error = _first(error)
     if isinstance(error, CheckSkipped):
         return Outcome.SKIPPED, str(error), {}
-    if isinstance(error, NotJudged):
-        return Outcome.NOT_JUDGED, error.why, {"blocked_by": (error.blocker,)}
     if isinstance(error, CheckFailure):
         message = str(error) if isinstance(error, MissingAPI) else str(error) + _draws(error)
         return Outcome.FAILED, message, {"relies_on": error.relies_on}
@@ -61,8 +61,33 @@ def run_check(check: Check, subject: Subject) -> CheckResult:
     try:
         check.run(subject)
     except Exception as error:
-        outcome, message, links = _result(check, error)
+        outcome, message, links = _result(error)
     else:
         outcome, message, links = Outcome.PASSED, "", {}
     duration = time.perf_counter() - start
     return CheckResult(check.name, outcome, check.rule, message, duration_s=duration, **links)
+
+
+class LazyJudge:
+    """Judges checks run one at a time (a pytest item each): a failing check's result is
+    turned into NOT_JUDGED when a check it relies on fails too, running that one on demand,
+    once per process."""
+
+    def __init__(self, subject: Subject, checks: Mapping[str, Check]) -> None:
+        self.subject = subject
+        self.checks = checks
+        self._results: dict[str, CheckResult] = {}
+
+    def result(self, name: str) -> CheckResult | None:
+        """The raw result of the named check (run now if not yet), or None if not selectable."""
+        if name not in self._results:
+            if name not in self.checks:
+                return None
+            self._results[name] = run_check(self.checks[name], self.subject)
+        return self._results[name]
+
+    def judge(self, name: str) -> CheckResult:
+        """The named check's result, judged against the checks it relies on."""
+        result = self.result(name)
+        assert result is not None, f"no check named {name!r}"
+        return judged([result], self.result)[0]

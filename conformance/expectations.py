@@ -49,9 +49,12 @@ def raised(error: BaseException) -> str:
 
 
 def outcome_of(call: Callable[[], Any]) -> BaseException | None:
-    """The exception ``call`` raises, or None."""
+    """The exception ``call`` raises, or None. The suite's own verdicts (a
+    :class:`CheckFailure` raised while reading what the call left) propagate."""
     try:
         call()
+    except CheckFailure:
+        raise
     except Exception as error:
         return error
     return None
@@ -221,6 +224,9 @@ def expect_trajectory(
                 relay is None and torch_paths_agree(subject, case, step, current, comparison)
             ):
                 raise OracleMismatch(problem, snippet(), relies)
-        problem = None if inspect is None else inspect(stepped)
+        try:
+            problem = None if inspect is None else inspect(stepped)
+        except CheckFailure as failure:
+            raise CheckFailure(failure.problem, snippet(), failure.relies_on) from failure
         if problem is not None:
             raise CheckFailure(problem, snippet())

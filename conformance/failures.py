@@ -1,12 +1,12 @@
-"""What a check raises: a failure that explains itself, a skip with its reason, or "not judged"
-because another deviation keeps the check from observing its rule."""
+"""What a check raises: a failure that explains itself (and names the checks whose rules its
+observation relied on), or a skip with its reason."""
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable
 
-__all__ = ["CheckFailure", "CheckSkipped", "MissingAPI", "MissingOption", "NotJudged", "OracleMismatch"]
+__all__ = ["CheckFailure", "CheckSkipped", "MissingAPI", "MissingOption", "OracleMismatch", "relying_on"]
 
 
 class CheckFailure(AssertionError):
@@ -48,19 +48,11 @@ class MissingOption(MissingAPI):
     check about that option (``relies_on``) reports it; any other check needing it is blocked."""
 
 
-class NotJudged(Exception):
-    """The check cannot observe its rule because of a deviation another check reports.
-
-    Attributes:
-        blocker: the name of the check that reports the deviation.
-        why: what the deviation keeps from being observed, in a sentence.
-    """
-
-    def __init__(self, blocker: str, why: str) -> None:
-        self.blocker = blocker
-        self.why = why
-        super().__init__(f"not judged: {why} (the deviation {blocker} reports)")
-
-
 class CheckSkipped(Exception):
     """The check does not apply to this run; the message says why."""
+
+
+def relying_on(blocker: str, problem: str) -> CheckFailure:
+    """A failure observed through a rule another check judges: where ``blocker`` fails in the
+    same run, this check is not judged; where it passes, this is the check's own deviation."""
+    return CheckFailure(problem, relies_on=(blocker,))

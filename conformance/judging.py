@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from .report import CheckResult, Outcome
 
-__all__ = ["judged", "roots"]
+__all__ = ["blocked", "judged", "roots"]
 
 # The outcome of a check by name, or None where it did not run.
 Lookup = Callable[[str], CheckResult | None]
@@ -39,7 +39,8 @@ def roots(result: CheckResult, lookup: Lookup, visiting: frozenset[str] = frozen
     return tuple(dict.fromkeys(blocking))
 
 
-def _blocked(result: CheckResult, blockers: tuple[str, ...]) -> CheckResult:
+def blocked(result: CheckResult, blockers: tuple[str, ...]) -> CheckResult:
+    """``result`` (a failure) as not judged, blocked by ``blockers``."""
     why = (
         "the observation relies on the rule of "
         + ", ".join(blockers)
@@ -60,21 +61,4 @@ def judged(results: Sequence[CheckResult], lookup: Lookup | None = None) -> list
     def find(name: str) -> CheckResult | None:
         return by_name.get(name) or (lookup(name) if lookup is not None else None)
 
-    first = [_blocked(r, blockers) if (blockers := roots(r, find)) else r for r in results]
-    settled = {r.name: r for r in first}
-
-    def root_names(name: str) -> tuple[str, ...]:
-        blocker = settled.get(name)
-        if blocker is not None and blocker.outcome is Outcome.NOT_JUDGED:
-            return blocker.blocked_by
-        return (name,)
-
-    # A check that raised NotJudged names its blocker, which may itself be blocked.
-    return [
-        dataclasses.replace(
-            r, blocked_by=tuple(dict.fromkeys(n for b in r.blocked_by for n in root_names(b)))
-        )
-        if r.outcome is Outcome.NOT_JUDGED
-        else r
-        for r in first
-    ]
+    return [blocked(r, blockers) if (blockers := roots(r, find)) else r for r in results]

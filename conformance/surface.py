@@ -20,12 +20,13 @@ import torch
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from .failures import NotJudged
+from .failures import relying_on
 from .spec import OptimizerSpec
 
 __all__ = [
     "accepts",
     "exposed_state",
+    "groups_in",
     "groups_of",
     "fitted_spec",
     "missing_api",
@@ -65,8 +66,8 @@ def groups_of(optimizer: Any) -> list[Mapping[str, Any]]:
     """``optimizer.param_groups`` as torch has them, a list of dicts.
 
     Raises:
-        NotJudged: they are not, so a check reading them cannot observe its rule;
-            group_options reports that.
+        CheckFailure: they are not; the failure relies on group_options, which reports
+            that.
     """
     groups = getattr(optimizer, "param_groups", None)
     if isinstance(groups, list) and all(isinstance(g, Mapping) for g in groups):
@@ -74,8 +75,22 @@ def groups_of(optimizer: Any) -> list[Mapping[str, Any]]:
     shape = type(groups).__name__ if not isinstance(groups, list) else "a list of " + ", ".join(
         sorted({type(g).__name__ for g in groups})
     )
-    raise NotJudged(
+    raise relying_on(
         "group_options", f"the optimizer's param_groups is {shape}, not torch's list of dicts"
+    )
+
+
+def groups_in(state_dict: Any) -> list[Mapping[str, Any]]:
+    """``state_dict['param_groups']`` as torch has it, a list of dicts.
+
+    Raises:
+        CheckFailure: it is not; the failure relies on group_options.
+    """
+    groups = state_dict.get("param_groups") if isinstance(state_dict, Mapping) else None
+    if isinstance(groups, list) and all(isinstance(g, Mapping) for g in groups):
+        return groups
+    raise relying_on(
+        "group_options", "the state dict's param_groups is not torch's list of dicts"
     )
 
 

@@ -18,7 +18,7 @@ from ..replay import Stepped, build_param, snapshot
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
-from ..surface import groups_of
+from ..surface import groups_in, groups_of
 
 __all__ = ["checks"]
 
@@ -270,7 +270,7 @@ def _state_dict_hooks_act(subject: Subject) -> None:
 
     def replace_lr(opt: Any, state_dict: dict[str, Any]) -> dict[str, Any]:
         order.append("load pre hook")
-        groups = [{**group, "lr": loaded_lr} for group in state_dict["param_groups"]]
+        groups = [{**group, "lr": loaded_lr} for group in groups_in(state_dict)]
         return {**state_dict, "param_groups": groups}
 
     optimizer.register_state_dict_pre_hook(lambda opt: order.append("pre hook"))

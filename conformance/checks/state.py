@@ -15,7 +15,7 @@ from .check import Check
 from ..case import Case
 from ..examples import example_case, example_param
 from ..expectations import expect_trajectory
-from ..failures import CheckSkipped, MissingAPI, NotJudged
+from ..failures import CheckSkipped, MissingAPI, relying_on
 from ..layout import expected_state_stride, same_layout
 from ..properties import run_property
 from ..replay import Stepped
@@ -175,20 +175,23 @@ def state_kept(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | Non
     def inspect(stepped: Stepped) -> str | None:
         state = exposed_state(stepped.optimizer)
         if state is None:
-            raise NotJudged("state_layout", "the optimizer has no torch-style `state` to inspect")
+            raise relying_on("state_layout", "the optimizer has no torch-style `state` to inspect")
         for i, param in enumerate(stepped.params):
             param_state = state.get(param)
             if not param_state:
                 continue
             keys = _keys_problem(spec, param_state, _group_of(stepped, param))
             if keys is not None:
-                raise NotJudged("state_layout", f"param {i}: {keys}")
+                raise relying_on("state_layout", f"param {i}: {keys}")
             if spec.step_key is not None and spec.step_key not in param_state:
-                raise NotJudged("step_counter", f"param {i}'s state has no {spec.step_key!r}")
+                raise relying_on("step_counter", f"param {i}'s state has no {spec.step_key!r}")
             problem = _buffers_problem(spec, param, param_state)
             if problem is not None:
                 return f"param {i} (shape {tuple(param.shape)}, {param.dtype}): {problem}"
-        return counters(stepped) if spec.step_key is not None else None
+        problem = counters(stepped) if spec.step_key is not None else None
+        if problem is not None:
+            raise relying_on("step_counter", problem)
+        return None
 
     return inspect
 
@@ -197,7 +200,7 @@ def _group_of(stepped: Stepped, param: Tensor) -> Mapping[str, Any]:
     for group in stepped.optimizer.param_groups:
         if isinstance(group, Mapping) and any(p is param for p in group.get("params", ())):
             return group
-    raise NotJudged(
+    raise relying_on(
         "group_options",
         "param_groups holds no dict with this param under 'params', so the state's expected "
         "keys (which depend on the group's options) cannot be told",
@@ -237,13 +240,13 @@ def _state_values(subject: Subject) -> None:
 
 def _buffers_named(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | None]:
     """Not an inspection of a rule of its own: the buffers must have the spec's names for their
-    values to be compared; else the check is not judged."""
+    values to be compared, which state_layout judges."""
     laid_out = state_is_laid_out(spec, case)
 
     def inspect(stepped: Stepped) -> str | None:
         problem = laid_out(stepped)
         if problem is not None:
-            raise NotJudged("state_layout", f"the buffers cannot be found by name: {problem}")
+            raise relying_on("state_layout", f"the buffers cannot be found by name: {problem}")
         return None
 
     return inspect

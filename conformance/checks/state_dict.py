@@ -27,7 +27,7 @@ from ..replay import Relay, Stepped, build_param, deep_copy
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
-from ..surface import exposed_state, groups_of
+from ..surface import exposed_state, groups_in, groups_of
 from ..target import Target, resolve
 from .param_groups import options_are
 from .state import state_kept
@@ -100,7 +100,7 @@ def _restores_hyperparameters(subject: Subject) -> None:
     # Options the implementation does not take are judged by the checks about them.
     other = subject.options.taken_of(spec.other_hyperparameters)
     relay = Relay(_HANDOVER_AFTER, subject.target, constructor=other)
-    inspect = options_are(spec, {0: spec.example_hyperparameters})
+    inspect = options_are(subject, {0: spec.example_hyperparameters})
     expect_trajectory(subject, _case(spec), relay=relay, inspect=inspect)
 
 
@@ -170,7 +170,7 @@ def _state_dict_depth(subject: Subject) -> None:
     inspect = _all_of(
         state_kept(spec, case),
         _saved_state_by_position,
-        options_are(spec, every_group),
+        options_are(subject, every_group),
     )
     expect_trajectory(subject, case, relay=relay, inspect=inspect)
 
@@ -348,7 +348,7 @@ print(named.param_groups[0].get("param_names"))  # expected: {names!r}
             f"{subject.target.name} does not take (name, param) pairs, which this rule is about "
             f"(building over them {raised(error)})"
         ) from error
-    saved = named.state_dict()["param_groups"][0].get("param_names")
+    saved = groups_in(named.state_dict())[0].get("param_names")
     expect(
         saved == names,
         f"built over named params {names}, state_dict()['param_groups'][0]['param_names'] is "
@@ -364,7 +364,7 @@ print(named.param_groups[0].get("param_names"))  # expected: {names!r}
         loading.load_state_dict(
             _named_optimizer(subject.factory, subject.device, named=saved_named).state_dict()
         )
-        kept = loading.param_groups[0].get("param_names")
+        kept = groups_of(loading)[0].get("param_names")
         expect(
             kept == names,
             f"after {situation}, param_groups[0]['param_names'] is {kept!r}, expected {names} "
