@@ -95,6 +95,8 @@ class OracleComparison:
         self, i: int, expected: Snapshot, bounds: Snapshot, actual: Snapshot
     ) -> list[str | None]:
         expected_buffers, actual_buffers = expected.buffers[i], actual.buffers[i]
+        if expected_buffers and actual_buffers is None:
+            return ["it was stepped, yet the optimizer holds no state for it"]
         if expected_buffers is None or actual_buffers is None:
             return []
         return [

@@ -50,11 +50,14 @@ class MathScenario:
         name: the check's name, e.g. ``"weight_decay"``.
         rule: the documented rule the scenario exercises, quoted in failures.
         hyperparameters: strategies overriding the spec's hyperparameter space.
+        judges_state: whether the rule is observed in the state's buffers too, not only in
+            the params (lr = 0: the params stay while the averages advance).
     """
 
     name: str
     rule: str
     hyperparameters: Mapping[str, SearchStrategy[Any]]
+    judges_state: bool = False
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def _scenario(scenario: MathScenario) -> Check:
     def run(subject: Subject) -> None:
         def follows_the_oracle(data: st.DataObject) -> None:
             case = single_group_case(data, subject.drawing_spec, overrides=scenario.hyperparameters)
-            expect_trajectory(subject, case)
+            expect_trajectory(subject, case, judge_state=scenario.judges_state)
 
         run_property(subject, follows_the_oracle)
 
@@ -138,9 +138,9 @@ SIZES_STEPS = 5
 def _tensor_sizes(subject: Subject) -> None:
     spec = subject.spec
     params = [example_param((size,), seed=seed) for seed, size in enumerate(SIZES, start=1)]
-    # Options other than the base ones are judged by the checks about them.
+    # Options the implementation does not take are judged by the checks about them.
     for options in (spec.example_hyperparameters, spec.other_hyperparameters):
-        case = example_case(params, SIZES_STEPS, subject.base_of(options))
+        case = example_case(params, SIZES_STEPS, subject.options.taken_of(options))
         expect_trajectory(subject, case, every_step=False)
 
 
@@ -150,7 +150,7 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "tensor_sizes",
             f"params of every size follow the algorithm: {', '.join(f'{n:,}' for n in SIZES)} "
-            f"elements in one group over {SIZES_STEPS} steps, under two sets of the base "
+            f"elements in one group over {SIZES_STEPS} steps, under two sets of "
             "hyperparameters that differ in every key",
             _tensor_sizes,
         ),

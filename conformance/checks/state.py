@@ -152,11 +152,12 @@ def state_is_laid_out(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], st
         for i, param in enumerate(stepped.params):
             param_state = state.get(param)
             had_grad = any(grads[i] is not None for grads in case.grads[: stepped.step])
+            group = _group_of(stepped, param)
             if not param_state:
-                if had_grad or spec.state_at_construction:
+                expects_state = spec.state_keys_for({**spec.defaults, **group})
+                if expects_state and (had_grad or spec.state_at_construction):
                     return f"param {i} has been stepped, yet the optimizer holds no state for it"
                 continue
-            group = _group_of(stepped, param)
             problem = _layout_problem(spec, param, param_state, group)
             if problem is not None:
                 return f"param {i} (shape {tuple(param.shape)}, {param.dtype}): {problem}"

@@ -148,6 +148,7 @@ ADADELTA = OptimizerSpec(
             "lr_zero",
             "lr = 0 leaves params unchanged while the averages still advance",
             {"lr": st.just(0.0)},
+            judges_state=True,
         ),
     ),
     buffers=("square_avg", "acc_delta"),

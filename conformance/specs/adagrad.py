@@ -210,6 +210,7 @@ ADAGRAD = OptimizerSpec(
             "lr_zero",
             "lr = 0 leaves params unchanged while the sum still accumulates g²",
             {"lr": st.just(0.0)},
+            judges_state=True,
         ),
     ),
     buffers=("sum",),

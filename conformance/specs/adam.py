@@ -280,6 +280,7 @@ def _scenarios(
             "lr_zero",
             "lr = 0 leaves params unchanged while the moments still advance",
             {"lr": st.just(0.0)},
+            judges_state=True,
         ),
     )
     pin = [MathScenario(s.name, s.rule, {**pinned, **s.hyperparameters}) for s in shared]

@@ -283,6 +283,7 @@ RMSPROP = OptimizerSpec(
             "lr_zero",
             "lr = 0 leaves params unchanged while the averages (and momentum buffer) still advance",
             {"lr": st.just(0.0)},
+            judges_state=True,
         ),
     ),
     buffers=("square_avg", "momentum_buffer", "grad_avg"),

@@ -245,6 +245,7 @@ SGD = OptimizerSpec(
             "lr_zero",
             "lr = 0 leaves params unchanged while the momentum buffer still advances",
             {"lr": st.just(0.0), "momentum": _POSITIVE_MOMENTUM},
+            judges_state=True,
         ),
     ),
     buffers=("momentum_buffer",),
