@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 import traceback
 from collections.abc import Mapping
+from typing import Any
 
 from .blame import call_site, is_suite_error, suite_error_message
 from .checks.check import Check
@@ -33,16 +34,17 @@ def _first(error: BaseException) -> BaseException:
     return error
 
 
-def _result(error: BaseException) -> tuple[Outcome, str, dict[str, tuple[str, ...]]]:
+def _result(error: BaseException) -> tuple[Outcome, str, dict[str, Any]]:
     error = _first(error)
     if isinstance(error, CheckSkipped):
         return Outcome.SKIPPED, str(error), {}
+    if isinstance(error, MissingAPI):
+        return Outcome.FAILED, str(error), {"relies_on": error.relies_on, "missing": str(error)}
     if isinstance(error, CheckFailure):
-        message = str(error) if isinstance(error, MissingAPI) else str(error) + _draws(error)
-        return Outcome.FAILED, message, {"relies_on": error.relies_on}
+        return Outcome.FAILED, str(error) + _draws(error), {"relies_on": error.relies_on}
     missing = missing_api(error)
     if missing is not None:
-        return Outcome.FAILED, missing, {}
+        return Outcome.FAILED, missing, {"missing": missing}
     if is_suite_error(error):
         return Outcome.ERROR, suite_error_message(error), {}
     site = call_site(error)

@@ -5,8 +5,10 @@ on other rules: a round trip through ``state_dict`` is judged by comparing param
 float64 oracle, which relies on the update math of every option the case used. When a check
 whose rule an observation relied on fails in the same run, the observation says nothing about
 its own rule: the check is *not judged*, blocked by the failing one, and the deviation is
-reported once, by the check about it. Blocking follows chains to the failing checks at their
-roots; a cycle leaves its checks failing.
+reported once, by the check about it. Likewise a part of torch's API the implementation lacks
+(``state``, param groups, a hook) is reported by the first check, in report order, that it
+fails; the others it fails are not judged. Blocking follows chains to the failing checks at
+their roots; a cycle leaves its checks failing.
 """
 
 from __future__ import annotations
@@ -61,4 +63,16 @@ def judged(results: Sequence[CheckResult], lookup: Lookup | None = None) -> list
     def find(name: str) -> CheckResult | None:
         return by_name.get(name) or (lookup(name) if lookup is not None else None)
 
-    return [blocked(r, blockers) if (blockers := roots(r, find)) else r for r in results]
+    # A missing part of the API is one deviation: the first check it fails reports it.
+    owners: dict[str, str] = {}
+    for r in results:
+        if r.outcome is Outcome.FAILED and r.missing:
+            owners.setdefault(r.missing, r.name)
+    linked = [
+        dataclasses.replace(r, relies_on=(*r.relies_on, owners[r.missing]))
+        if r.missing and owners.get(r.missing, r.name) != r.name
+        else r
+        for r in results
+    ]
+    by_name.update((r.name, r) for r in linked)
+    return [blocked(r, blockers) if (blockers := roots(r, find)) else r for r in linked]

@@ -51,6 +51,8 @@ class CheckResult:
         blocked_by: for NOT_JUDGED, the failing checks whose deviations block this one.
         relies_on: for FAILED, the checks whose rules the failing observation relied on (see
             :mod:`conformance.judging`).
+        missing: for FAILED, the one line naming the part of the API the implementation lacks,
+            when that is what failed it (checks failing on the same missing part share it).
     """
 
     name: str
@@ -61,6 +63,7 @@ class CheckResult:
     duration_s: float = 0.0
     blocked_by: tuple[str, ...] = ()
     relies_on: tuple[str, ...] = ()
+    missing: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -175,7 +175,7 @@ class SparseDuplicatesOverwritten(BrokenAdagrad):
     instead of their sum."""
 
     expected_failing_check = "sparse_grads"
-    expected_message = "state['sum']"
+    expected_message = "value, element"
     expected_rule = "uncoalesced with repeated indices"
 
     def grad(self, param: Tensor) -> Tensor:

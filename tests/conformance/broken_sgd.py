@@ -98,9 +98,9 @@ class SGDWithSutskeverMomentum(BrokenSGD):
     """v_t <- μ v_{t-1} + lr · g_t, θ_t <- θ_{t-1} - v_t: the form the docs' note contrasts
     with torch's (lr inside the buffer)."""
 
-    expected_failing_check = "momentum"
-    expected_message = "value, element"
-    expected_rule = "lr scales b_t, it does not enter the buffer"
+    expected_failing_check = "state_values"
+    expected_message = "state['momentum_buffer']"
+    expected_rule = "each buffer holds the documented value"
 
     def update(
         self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
