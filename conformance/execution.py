@@ -9,7 +9,7 @@ from typing import Any
 
 from .blame import call_site, is_suite_error, suite_error_message
 from .checks.check import Check
-from .failures import CheckFailure, CheckSkipped, MissingAPI
+from .failures import CheckFailure, CheckSkipped, MissingAPI, SuiteError
 from .judging import judged
 from .report import CheckResult, Outcome
 from .subject import Subject
@@ -45,7 +45,7 @@ def _result(error: BaseException) -> tuple[Outcome, str, dict[str, Any]]:
     missing = missing_api(error)
     if missing is not None:
         return Outcome.FAILED, missing, {"missing": missing}
-    if is_suite_error(error):
+    if isinstance(error, SuiteError) or is_suite_error(error):
         return Outcome.ERROR, suite_error_message(error), {}
     site = call_site(error)
     trace = "".join(traceback.format_exception(error, limit=-4))

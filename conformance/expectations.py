@@ -13,7 +13,7 @@ import torch
 from .blame import call_site, is_suite_error
 from .case import Case, FillLR, SparseGrad, TensorLR, contiguous_stride, hyperparameters_per_step
 from .comparison import OracleComparison
-from .failures import CheckFailure, MissingAPI, OracleMismatch
+from .failures import CheckFailure, MissingAPI, OracleMismatch, SuiteError
 from .oracle import run_oracle
 from .paths import torch_paths_agree
 from .replay import Relay, Stepped, snapshot, stepping
@@ -200,7 +200,10 @@ def expect_trajectory(
     elif relay is not None and first is not implementation:
         relies += ("cross_load_from_reference",)
     snippet = functools.partial(render_case, case, first, str(subject.device), relay)
-    oracle = run_oracle(case, subject.spec) if compare else None
+    try:
+        oracle = run_oracle(case, subject.spec) if compare else None
+    except Exception as error:
+        raise SuiteError(f"the spec's float64 oracle raised on this case: {error!r}") from error
     comparison = None if oracle is None else OracleComparison(case, subject.spec, oracle, judge_state)
     steps = stepping(case, first.factory, subject.device, relay)
     for step in range(1, case.steps + 1):

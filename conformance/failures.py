@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable
 
-__all__ = ["CheckFailure", "CheckSkipped", "MissingAPI", "MissingOption", "OracleMismatch", "relying_on"]
+__all__ = ["CheckFailure", "CheckSkipped", "MissingAPI", "MissingOption", "OracleMismatch", "SuiteError", "relying_on"]
 
 
 class CheckFailure(AssertionError):
@@ -46,6 +46,11 @@ class MissingAPI(CheckFailure):
 class MissingOption(MissingAPI):
     """The implementation does not take an option the check needs at a non-default value. The
     check about that option (``relies_on``) reports it; any other check needing it is blocked."""
+
+
+class SuiteError(Exception):
+    """The suite's own machinery failed (a spec's oracle raised, say): not the implementation's
+    deviation, whatever code the traceback ends in."""
 
 
 class CheckSkipped(Exception):

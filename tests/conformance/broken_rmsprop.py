@@ -117,9 +117,9 @@ class MomentumBufferHoldsLrScaledSteps(BrokenRMSprop):
     """Folds lr into the momentum buffer (b_t <- μ b_{t-1} + lr · g_t / (sqrt(ṽ_t) + ε),
     θ_t <- θ_{t-1} - b_t): the same params under a constant lr, another buffer."""
 
-    expected_failing_check = "momentum"
-    expected_message = "value, element"
-    expected_rule = "θ_t <- θ_{t-1} - lr · b_t"
+    expected_failing_check = "state_values"
+    expected_message = "state['momentum_buffer']"
+    expected_rule = "each buffer holds the documented value"
 
     def update(
         self,

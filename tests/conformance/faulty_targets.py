@@ -5,11 +5,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from typing import Any
 
 import torch
+
+from conformance.specs.adadelta import ADADELTA
 
 NOT_CALLABLE = 3
 
@@ -49,3 +52,11 @@ class CrashesInStateDict(torch.optim.Adadelta):
 
     def state_dict(self) -> dict[str, Any]:
         os._exit(70)
+
+
+def _oracle_that_raises(*arguments: Any) -> Any:
+    raise ZeroDivisionError("a bug in the spec's own oracle")
+
+
+# A spec whose float64 oracle crashes: a fault of the suite's side, never the implementation's.
+ORACLE_RAISES = dataclasses.replace(ADADELTA, update=_oracle_that_raises)

@@ -86,6 +86,32 @@ def test_failing_check_exits_1_and_explains_where_and_how(
     assert f"_____ weight_decay _____\nrule: {failure['rule']}" in out
 
 
+def test_a_failure_that_another_failing_rule_explains_is_not_judged_and_counted_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report_path = tmp_path / "report.json"
+    code, out, _ = run_main(capsys, FAULTY, "-k", "weight_decay", "--json", str(report_path))
+    assert code == 1
+    assert "NOT JUDGED maximize_with_weight_decay — blocked by weight_decay" in out.splitlines()
+    assert "1 deviation found, 1 check not judged" in out.splitlines()
+    report = json.loads(report_path.read_text())
+    assert [(d["check"], d["blocks"]) for d in report["deviations"]] == [
+        ("weight_decay", ["maximize_with_weight_decay"])
+    ]
+    assert outcomes(report)["maximize_with_weight_decay"] == "not_judged"
+
+
+def test_a_crash_of_the_suite_is_an_error_with_exit_3_not_a_deviation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    spec = "faulty_targets:ORACLE_RAISES"
+    code, out, _ = run_main(capsys, "--spec", spec, "torch.optim:Adadelta", "-k", "update_math")
+    assert code == 3
+    assert "ERROR      update_math" in out.splitlines()
+    assert "please report" in out
+    assert "0 deviations found" in out
+
+
 def test_failure_snippet_replays_the_shrunk_case(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

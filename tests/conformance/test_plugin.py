@@ -148,3 +148,20 @@ def test_bad_option_value_is_a_usage_error_naming_the_option(
     result = host.runpytest(*extra, option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert message in result.stderr.str()
+
+
+def test_a_check_blocked_by_another_failure_is_skipped_as_not_judged_and_summarised(
+    host: pytest.Pytester,
+) -> None:
+    result = host.runpytest(
+        "--optimizer-impl=faulty_targets:IgnoresWeightDecay", "-k", "weight_decay", "-rs"
+    )
+    result.assert_outcomes(failed=1, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*optimizer conformance*",
+            "weight_decay: *[[]blocks maximize_with_weight_decay[]]",
+            "1 deviation found, 1 check not judged",
+            "*not judged, blocked by weight_decay*",
+        ]
+    )
