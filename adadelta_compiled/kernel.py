@@ -52,7 +52,7 @@ from __future__ import annotations
 import os
 import types
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain
 from operator import attrgetter
 from typing import Literal
@@ -67,7 +67,7 @@ try:
 except ImportError:  # a torch built without torch.distributed: no DTensor can reach us
     DTensor = ()  # type: ignore[assignment,misc]  # isinstance(x, ()) is always False
 
-from . import functional
+from . import functional, many
 from .artifact import CapturingBackend, DirectCall
 from .functional import Hyperparameters, adadelta_step_
 
@@ -136,12 +136,13 @@ class _Variant:
         # of compiling a probe of ATen's vector headers per ISA, ~4 s each on 2 cores, ~9 of a
         # cold first step's 13 s; the probing variant is the fallback should the compiler not
         # support that ISA.
-        self.backend = CapturingBackend({
+        self.options = {
             "emulate_precision_casts": True,
             "eager_numerics.division_rounding": True,
             **({} if probe_isa else {"cpp.vec_isa_ok": True}),
             **threads,
-        })  # fmt: skip
+        }
+        self.backend = CapturingBackend(self.options)
         self.through_dynamo = torch.compile(step_, backend=self.backend, fullgraph=True,
                                             dynamic=True)  # fmt: skip
 
@@ -242,23 +243,95 @@ _is_cpu = attrgetter("is_cpu")
 
 def _step_plain(numels: list[int], columns: tuple[Sequence[Tensor], ...], hp: Hyperparameters,
                 kernel_hp: tuple[Tensor, Tensor]) -> None:
-    """Step tensors that :func:`_plain_numels` vouched for: by their graphs' direct calls once
-    those exist, else one by one (the first step of a graph compiles it)."""
+    """Step tensors that :func:`_plain_numels` vouched for, grouped by the graph each length
+    takes: :data:`~.many.K` at a time by that graph's multi-tensor version once it is loaded
+    (:mod:`.many`), else one at a time by its direct call, else one by one through Dynamo (the
+    first step of a graph compiles it)."""
     first = columns[0][0]
     lr = kernel_hp[1]
-    key = (first.device, first.dtype, lr.device, lr.dtype, hp.weight_decay is not None)
+    decays = hp.weight_decay is not None
     # Which variant each length takes, as in _run_kernel: on an accelerator, always parallel.
     on_accelerator = first.device.type != "cpu"
-    short, long = (_compiled.get((parallel, *key)) for parallel in (on_accelerator, True))
-    step_short, step_long = (
-        None if direct is None else direct(kernel_hp) for direct in (short, long)
+    by_variant: dict[bool, list[int]] = {}
+    for index, numel in enumerate(numels):
+        by_variant.setdefault(on_accelerator or numel >= PARALLEL_MIN_NUMEL, []).append(index)
+    # A param listed twice, or two sharing memory, is stepped twice, one step after the other:
+    # in one multi-tensor call both would read the memory as it was before either step (on a
+    # GPU, where its loops run concurrently).
+    distinct = len(set(map(Tensor.data_ptr, columns[0]))) == len(numels)
+    for parallel, indices in by_variant.items():
+        key = (parallel, first.device, first.dtype, lr.device, lr.dtype, decays)
+        direct = _compiled.get(key)
+        many_call = None
+        if direct is not None and distinct and len(indices) >= many.MIN_TENSORS:
+            many_call = _many_graph(key, direct)
+        if many_call is not None:
+            _step_many(many_call(kernel_hp), indices, numels, columns, first.new_empty(0))
+        elif direct is not None:
+            step = direct(kernel_hp)
+            for i in indices:
+                step(numels[i], *(column[i] for column in columns))
+        else:
+            for i in indices:
+                if numels[i] != 0:
+                    _step_one(tuple(column[i] for column in columns), hp, kernel_hp)
+
+
+def _step_many(step: Callable[[Sequence[int], Sequence[Tensor]], None], indices: list[int],
+               numels: list[int], columns: tuple[Sequence[Tensor], ...], empty: Tensor) -> None:
+    """Step the tensors at ``indices`` by a loaded multi-tensor graph, K at a time, the last
+    chunk filled up with ``empty`` (the generated loops run no iteration for it)."""
+    params, grads, square_avgs, acc_deltas = columns
+    k = many.K
+    for start in range(0, len(indices), k):
+        chunk = indices[start : start + k]
+        padding = k - len(chunk)
+        tensors = [
+            t for i in chunk for t in (params[i], grads[i], square_avgs[i], acc_deltas[i])
+        ]  # fmt: skip
+        step([numels[i] for i in chunk] + [0] * padding, tensors + [empty] * (4 * padding))
+
+
+def _many_graph(key: _GraphKey, direct: DirectCall) -> many.ManyCall | None:
+    """``key``'s loaded multi-tensor graph, or None while there is none (see :mod:`.many`)."""
+    if key in _isa_untrusted:
+        return None
+    options = _variants[key[0], False, key[-1]].options
+    if key[1].type != "cpu":
+        # One generated kernel for the K loops, so that one call is one launch, not K.
+        options = {**options, "combo_kernels": True}
+    return many.graph_for(key, options, lambda many_call: _many_agrees(many_call, direct, key))
+
+
+def _many_agrees(many_call: many.ManyCall, direct: DirectCall, key: _GraphKey) -> bool:
+    """Whether ``many_call`` steps K tensors of assorted lengths (0 and 1 among them) exactly
+    as ``direct`` steps each."""
+    device, dtype, lr = key[1], key[2], _check_hyperparameters(key)
+    generator = torch.Generator().manual_seed(0)
+    lengths = [(7 * group) % 40 for group in range(many.K)]
+    tensors = [
+        torch.rand(length, generator=generator).to(device=device, dtype=dtype)
+        for length in lengths for _ in range(4)
+    ]  # fmt: skip
+    expected = [t.clone() for t in tensors]
+    step = direct(lr)
+    for group, length in enumerate(lengths):
+        step(length, *expected[4 * group : 4 * group + 4])
+    try:
+        many_call(lr)(lengths, tensors)
+    except Exception:  # noqa: BLE001 - any failure only means: keep the per-tensor graph
+        return False
+    return all(torch.equal(a, e) for a, e in zip(tensors, expected, strict=True))
+
+
+def _check_hyperparameters(key: _GraphKey) -> tuple[Tensor, Tensor]:
+    """Packed values that change every output of ``key``'s graph (lr, weight decay, maximize
+    on), for checking a direct call against a reference."""
+    lr_device, lr_dtype = key[3], key[4]
+    return (
+        torch.tensor(_CHECK_SCALARS, dtype=torch.float64),
+        torch.full((1,), _CHECK_LR, dtype=lr_dtype, device=lr_device),
     )
-    for numel, param, grad, square_avg, acc_delta in zip(numels, *columns):
-        step = step_long if numel >= PARALLEL_MIN_NUMEL else step_short
-        if step is not None:
-            step(numel, param, grad, square_avg, acc_delta)
-        elif numel != 0:
-            _step_one((param, grad, square_avg, acc_delta), hp, kernel_hp)
 
 
 def _step_one(
@@ -383,10 +456,7 @@ def _compile(key: _GraphKey, variant: _Variant, flat: tuple[Tensor, ...],
             stacklevel=4,
         )
         return False
-    lr = kernel_hp[1]
-    check_hp = (
-        torch.tensor(_CHECK_SCALARS, dtype=torch.float64),
-        torch.full((1,), _CHECK_LR, dtype=lr.dtype, device=lr.device),
+    _compiled[key] = variant.backend.direct_call(
+        variant.through_dynamo, flat, _check_hyperparameters(key)
     )
-    _compiled[key] = variant.backend.direct_call(variant.through_dynamo, flat, check_hp)
     return True
