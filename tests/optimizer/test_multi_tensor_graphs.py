@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable
@@ -13,7 +14,7 @@ import torch
 import adadelta_compiled
 from adadelta_compiled import kernel, many
 
-from .twins import make_twins, random_grads
+from .twins import DEVICES, make_twins, random_grads
 
 SMALL, LARGE = 40, 3  # under and over kernel.PARALLEL_MIN_NUMEL; LARGE < many.MIN_TENSORS
 
@@ -22,13 +23,14 @@ def _shapes() -> list[tuple[int, ...]]:
     return [(5 + i % 7, 3) for i in range(SMALL)] + [(kernel.PARALLEL_MIN_NUMEL + 1,)] * LARGE
 
 
-@pytest.fixture(scope="module")
-def loaded() -> None:
-    """The serial fp32 multi-tensor graph loaded in this process: one compiling process, whose
-    result Inductor's on-disk cache keeps for later runs and other workers."""
-    params = [torch.nn.Parameter(torch.randn(shape)) for shape in _shapes()]
+@functools.cache
+def _load_many_graphs(device: str) -> None:
+    """The multi-tensor graphs of :func:`_shapes` loaded in this process: one compiling
+    process per graph, whose result Inductor's on-disk cache keeps for later runs and other
+    workers."""
+    params = [torch.nn.Parameter(torch.randn(shape, device=device)) for shape in _shapes()]
     opt = adadelta_compiled.Adadelta(params)
-    for _ in range(2):  # the first step compiles per-tensor graphs, the second the many
+    for _ in range(2):  # the first step compiles per-tensor graphs, the second starts the many
         for p in params:
             p.grad = torch.randn_like(p)
         opt.step()
@@ -37,9 +39,23 @@ def loaded() -> None:
     assert any(call is not None for call in many._loaded.values()), "no graph was loaded"
 
 
+@pytest.fixture
+def loaded() -> None:
+    _load_many_graphs("cpu")
+
+
+def _expected_calls(device: str) -> int:
+    """Per graph, ceil(n / K) calls, or n where too few tensors took it to start a compile."""
+    if device != "cpu":  # on an accelerator every length takes the one graph
+        return math.ceil((SMALL + LARGE) / many.K)
+    return math.ceil(SMALL / many.K) + LARGE
+
+
+@pytest.mark.parametrize("device", DEVICES)
 def test_a_step_calls_generated_code_ceil_n_over_k_times(
-    loaded: None, monkeypatch: pytest.MonkeyPatch
+    device: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _load_many_graphs(device)
     calls = 0
 
     def counting(direct: Callable[..., Any]) -> Callable[..., Any]:
@@ -59,12 +75,12 @@ def test_a_step_calls_generated_code_ceil_n_over_k_times(
         for key, direct in list(table.items()):
             if direct is not None:
                 monkeypatch.setitem(table, key, counting(direct))
-    twins = make_twins([torch.randn(shape) for shape in _shapes()])
+    twins = make_twins([torch.randn(shape) for shape in _shapes()], device=device)
     generator = torch.Generator().manual_seed(0)
     twins.step(random_grads(twins.ours_params, generator))
     calls = 0
     twins.step(random_grads(twins.ours_params, generator))
-    assert calls == math.ceil(SMALL / many.K) + LARGE
+    assert calls == _expected_calls(device)
     twins.assert_close()
 
 
