@@ -101,7 +101,9 @@ def adadelta_update(
     theta, g, v, u = (t.to(opmath) for t in (param, grad, square_avg, acc_delta))
     # Python scalars reach torch's kernels rounded to opmath: so do these.
     rho, one_minus_rho = hp.rho.to(opmath), (1 - hp.rho).to(opmath)
-    g = torch.where(hp.maximize, -g, g)
+    # -g as a product with ±1: the same value (a NaN may keep its sign bit), and in a compiled
+    # kernel one multiply rather than a negation and a per-element blend (~2 % of a step).
+    g = g * torch.where(hp.maximize, -1.0, 1.0).to(opmath)
     if hp.weight_decay is not None:
         # grad.add(param, alpha=λ), only where λ != 0: adding 0·θ would turn an inf θ into nan.
         g = torch.where(

@@ -165,7 +165,10 @@ def graph_for(
         return _loaded[key]
     compiling = _compiling.get(key)
     if compiling is None:
-        _compiling[key] = _Compiling(key, options)
+        try:
+            _compiling[key] = _Compiling(key, options)
+        except OSError:  # no interpreter to start, no temporary directory: per-tensor graphs
+            _loaded[key] = None
         return None
     # A forked child never waits on, nor loads what, its parent's process is compiling.
     if compiling.pid != os.getpid() or compiling.process.poll() is None:
