@@ -61,12 +61,18 @@ ManyCall = Callable[[Sequence[Tensor]], Callable[[Sequence[int], Sequence[Tensor
 _Key = tuple[bool, torch.device, torch.dtype, torch.device, torch.dtype, bool]
 
 
-def _packed_step_many_(scalars: Tensor, lr: Tensor, *tensors: Tensor, decays: bool = False) -> None:
+def _packed_step_many_(
+    scalars: Tensor, lr: Tensor, *tensors: Tensor, decays: bool = False
+) -> None:
     """:func:`~adadelta_compiled.kernel._packed_step_` over ``len(tensors) // 4`` groups."""
     weight_decay = scalars[2] if decays else None
     hp = Hyperparameters(lr[0], scalars[0], scalars[1], weight_decay, scalars[3] != 0)
     for start in range(0, len(tensors), 4):
         functional.adadelta_step_(*tensors[start : start + 4], hp)
+
+
+# Group g is traced with tensors of this length + g; any length above 1 would do.
+_FIRST_LENGTH = 17
 
 
 def compile_source(key: _Key, options: dict[str, Any]) -> dict[str, Any]:
@@ -84,8 +90,9 @@ def compile_source(key: _Key, options: dict[str, Any]) -> dict[str, Any]:
     compiled = torch.compile(step_, backend=backend, fullgraph=True, dynamic=True)
     # Distinct lengths, so that Dynamo gives each group a symbol of its own.
     tensors = [
-        torch.zeros(17 + group, device=device, dtype=dtype) for group in range(K) for _ in range(4)
-    ]
+        torch.zeros(_FIRST_LENGTH + group, device=device, dtype=dtype)
+        for group in range(K) for _ in range(4)
+    ]  # fmt: skip
     scalars = torch.tensor([0.9, 1e-6, 0.0, 0.0], dtype=torch.float64)
     lr = torch.ones(1, device=lr_device, dtype=lr_dtype)
     for packed_tensor in (scalars, lr):
@@ -99,7 +106,7 @@ def compile_source(key: _Key, options: dict[str, Any]) -> dict[str, Any]:
     order: list[list[Any]] = []
     for name_or_length in placeholders:
         if isinstance(name_or_length, int):  # a symbolic length, as its hint
-            order.append(["length", name_or_length - 17])
+            order.append(["length", name_or_length - _FIRST_LENGTH])
         elif name_or_length in ("l_scalars_", "l_lr_"):
             order.append([name_or_length[2:-1]])
         else:  # l_tensors_<j>_
