@@ -55,15 +55,17 @@ class CapturingBackend:
     def __init__(self, options: dict[str, Any]) -> None:
         # Size asserts are what the guards already ensure, and cost more than the kernel.
         self._options = {**options, "size_asserts": False}
-        self._captured: tuple[list[str], CompiledFxGraph] | None = None
+        self._captured: tuple[list[str | int], CompiledFxGraph] | None = None
         # One compile at a time per backend, so that what it captures is that compile's.
         self.lock = threading.Lock()
 
     def __call__(self, graph: torch.fx.GraphModule, example_inputs: Sequence[Any]) -> Any:
-        names = [
-            "length" if isinstance(node.meta.get("example_value"), torch.SymInt) else node.name
+        # A symbolic length is named by its hint, the length it was traced with.
+        placeholders: list[str | int] = [
+            value.node.hint if isinstance(value := node.meta.get("example_value"), torch.SymInt)
+            else node.name
             for node in graph.graph.find_nodes(op="placeholder")
-        ]
+        ]  # fmt: skip
         generated: list[CompiledFxGraph] = []
         post_compile = CompiledFxGraph.post_compile
 
@@ -78,8 +80,14 @@ class CapturingBackend:
             compiled = inductor_compile_fx.compile_fx(
                 graph, example_inputs, config_patches=self._options
             )
-        self._captured = (names, generated[0]) if len(generated) == 1 else None
+        self._captured = (placeholders, generated[0]) if len(generated) == 1 else None
         return compiled
+
+    def take_captured(self) -> tuple[list[str | int], CompiledFxGraph] | None:
+        """The graph compiled last, once: its placeholders (a name, or a symbolic length's
+        hint) and its generated code; None if the last compile produced no single graph."""
+        captured, self._captured = self._captured, None
+        return captured
 
     def direct_call(self, through_dynamo: Callable[..., None], like: Sequence[Tensor],
                     check_hyperparameters: Sequence[Tensor]) -> DirectCall | None:
@@ -87,10 +95,11 @@ class CapturingBackend:
         as a :data:`DirectCall`; None if its inputs are not recognised or it disagrees with
         ``through_dynamo`` stepping with ``check_hyperparameters`` (packed values that change
         every output: lr, weight decay and maximize on)."""
-        captured, self._captured = self._captured, None
+        captured = self.take_captured()
         if captured is None:
             return None
-        names, generated = captured
+        placeholders, generated = captured
+        names = ["length" if isinstance(p, int) else p for p in placeholders]
         call = getattr(generated, "current_callable", None)
         order = [_LENGTH if name == "length" else _INPUTS.get(name) for name in names]
         # Exactly the length and each input once: anything else is a graph this does not know.

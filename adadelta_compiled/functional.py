@@ -11,7 +11,13 @@ Symbols follow the torch.optim.Adadelta documentation::
 
 Every hyperparameter is a 0-d tensor rather than a Python number, so that one compiled graph
 serves every value a scheduler or a user sets: Dynamo specialises on Python floats and bools
-but not on tensor values.
+but not on tensor values. The one exception is whether there is weight decay at all (see
+:class:`Hyperparameters`).
+
+The arithmetic is torch.optim.Adadelta's, op for op and rounding for rounding: where torch's
+CPU and CUDA kernels compute ``addcmul`` (``self + value * t1 * t2``) and ``add`` with
+``alpha`` (``self + alpha * other``) as one fused multiply-add, so does this code
+(:func:`_fma`), so that compiled, it produces torch's bits.
 """
 
 from __future__ import annotations
@@ -21,18 +27,25 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import torch
+import torch._inductor.inductor_prims  # registers torch.ops.prims.fma
 from torch import Tensor
 
 __all__ = ["Hyperparameters", "adadelta_update", "adadelta_step_"]
 
 
 class Hyperparameters(NamedTuple):
-    """One param group's hyperparameters as 0-d tensors (see the module docstring)."""
+    """One param group's hyperparameters as 0-d tensors (see the module docstring).
+
+    ``weight_decay`` is None for a group without weight decay (λ = 0): the update then has no
+    weight-decay arithmetic at all, which a compiled kernel would otherwise do for every element
+    and discard (torch.where), at a measurable cost in a kernel that is close to compute-bound
+    on CPUs with few cores (see :mod:`adadelta_compiled.kernel`).
+    """
 
     lr: Tensor
     rho: Tensor
     eps: Tensor
-    weight_decay: Tensor
+    weight_decay: Tensor | None
     maximize: Tensor
 
     @classmethod
@@ -50,7 +63,8 @@ class Hyperparameters(NamedTuple):
         else:
             lr_tensor = torch.tensor(lr, dtype=torch.float64)
         rho_t, eps_t, weight_decay_t, maximize_t = rho_eps_wd_max
-        return cls(lr_tensor, rho_t, eps_t, weight_decay_t, maximize_t != 0)
+        return cls(lr_tensor, rho_t, eps_t, None if weight_decay == 0 else weight_decay_t,
+                   maximize_t != 0)  # fmt: skip
 
 
 def adadelta_update(
@@ -85,16 +99,36 @@ def adadelta_update(
         rounding_to(t.dtype) for t in (grad, square_avg, acc_delta)
     )
     theta, g, v, u = (t.to(opmath) for t in (param, grad, square_avg, acc_delta))
-    g = torch.where(hp.maximize, -g, g)
-    # torch adds weight decay only when λ != 0; adding 0·θ instead would turn an inf θ into nan.
-    g = torch.where(hp.weight_decay != 0, as_grad(g + hp.weight_decay * theta), g)
-    # Products are ordered as torch's addcmul orders them, (1 - ρ)·a·b.
-    v = as_square_avg(as_square_avg(v * hp.rho) + (1 - hp.rho) * g * g)
+    # Python scalars reach torch's kernels rounded to opmath: so do these.
+    rho, one_minus_rho = hp.rho.to(opmath), (1 - hp.rho).to(opmath)
+    # -g as a product with ±1: the same value (a NaN may keep its sign bit), and in a compiled
+    # kernel one multiply rather than a negation and a per-element blend (~2 % of a step).
+    g = g * torch.where(hp.maximize, -1.0, 1.0).to(opmath)
+    if hp.weight_decay is not None:
+        # grad.add(param, alpha=λ), only where λ != 0: adding 0·θ would turn an inf θ into nan.
+        g = torch.where(
+            hp.weight_decay != 0, as_grad(_fma(theta, hp.weight_decay.to(opmath), g)), g
+        )
+    # square_avg.mul_(ρ).addcmul_(g, g, value=1 - ρ): fma((1 - ρ)·g, g, ρ·v).
+    v = as_square_avg(_fma(one_minus_rho * g, g, as_square_avg(v * rho)))
     std = as_square_avg(as_square_avg(v + hp.eps).sqrt())
     delta = as_acc_delta(as_acc_delta(as_acc_delta(as_acc_delta(u + hp.eps).sqrt()) / std) * g)
-    u = as_acc_delta(as_acc_delta(u * hp.rho) + (1 - hp.rho) * delta * delta)
-    theta = theta - hp.lr * delta
+    u = as_acc_delta(_fma(one_minus_rho * delta, delta, as_acc_delta(u * rho)))
+    # param.add_(delta, alpha=-γ): fma(Δx, -γ, θ).
+    theta = _fma(delta, (-hp.lr).to(opmath), theta)
     return theta.to(param.dtype), v.to(square_avg.dtype), u.to(acc_delta.dtype)
+
+
+def _fma(a: Tensor, b: Tensor, c: Tensor) -> Tensor:
+    """a·b + c, rounded once, as torch's kernels compute ``addcmul`` and ``add`` with alpha.
+
+    Compiled, Inductor emits a fused multiply-add instruction for ``prims.fma`` (its C++ is
+    built with ``-ffp-contract=off``, so it fuses nothing it is not told to). Eagerly, ATen's
+    ``addcmul`` with value 1 is that same fused multiply-add.
+    """
+    if torch.compiler.is_compiling():
+        return torch.ops.prims.fma(a, b, c)
+    return torch.addcmul(c, a, b)
 
 
 def adadelta_step_(

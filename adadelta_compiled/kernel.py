@@ -9,8 +9,23 @@ kernel (C++/OpenMP on CPU, Triton on CUDA) therefore serves every tensor of ever
 hyperparameters arrive as 0-d tensors, so neither a new shape, nor a scheduler changing lr, nor
 rho/eps/weight_decay/maximize changes, nor the growing step count recompile. What does compile a
 new graph is a new (device, dtype) pair of params, on CPU once for the single-threaded and once
-for the multi-threaded variant, whichever the tensors' sizes need (see PARALLEL_MIN_NUMEL), and
-a Tensor lr on an accelerator rather than on the CPU; each at most once per process.
+for the multi-threaded variant, whichever the tensors' sizes need (see PARALLEL_MIN_NUMEL), a
+group with weight decay (a group without has a kernel without its arithmetic), and a Tensor lr
+on an accelerator rather than on the CPU; each at most once per process.
+
+What the kernel costs beyond moving memory: on a CPU with few cores it is close to
+compute-bound, not only bandwidth-bound. With AVX-512 on two cores, its two square roots and a
+division per element take about as long as moving the element's 28 bytes, so every further
+vector operation shows in the step time. The generated C++ was otherwise the same as
+``torch.compile(opt.step)``'s for the same tensor (one pass, the same static OpenMP schedule; the
+symbolic length's vector tail, dynamic threads and the precision-emulation options measured no
+different), but it did a third more vector operations per element: ``torch.where`` computed the
+weight-decayed grad of every element and discarded it when λ = 0, and each multiply-add was a
+multiply and an add where torch's kernels fuse them. That put it at 1.07x a streaming kernel of
+the same traffic where compiled torch was at 1.01x (in-process rounds, one 32 Mi fp32 tensor).
+Without weight decay the kernel now has no weight-decay arithmetic at all, and it fuses
+multiply-adds exactly where torch does (:func:`~adadelta_compiled.functional._fma`), which is
+also what makes its bits torch's.
 
 Each graph's first call goes through Dynamo, which compiles it (or loads it from Inductor's
 cache); every later call runs the generated code directly (:mod:`.artifact`), at ~2 µs rather
@@ -37,7 +52,7 @@ from __future__ import annotations
 import os
 import types
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain
 from operator import attrgetter
 from typing import Literal
@@ -52,7 +67,7 @@ try:
 except ImportError:  # a torch built without torch.distributed: no DTensor can reach us
     DTensor = ()  # type: ignore[assignment,misc]  # isinstance(x, ()) is always False
 
-from . import functional
+from . import functional, many
 from .artifact import CapturingBackend, DirectCall
 from .functional import Hyperparameters, adadelta_step_
 
@@ -74,24 +89,28 @@ PARALLEL_MIN_NUMEL = 32768
 
 def _packed_step_(
     param: Tensor, grad: Tensor, square_avg: Tensor, acc_delta: Tensor, scalars: Tensor,
-    lr: Tensor,
+    lr: Tensor, decays: bool = False,
 ) -> None:
     """:func:`~adadelta_compiled.functional.adadelta_step_` with its hyperparameters packed as
-    :func:`packed` packs them: the function the kernel compiles.
+    :func:`packed` packs them: the function the kernel compiles, with weight decay or without
+    (``decays``, a constant to Dynamo: each :class:`_Variant` sets its own default).
 
     Dynamo takes a 0-d float64 CPU tensor input for a Python float, fails to keep it symbolic
     and starts its analysis over (~0.4 s per graph). Packed into 1-D tensors and indexed in the
     graph, the values are plain inputs, and still 0-d tensors to the math, so they promote as
     the functional core's 0-d hyperparameters do.
     """
-    hp = Hyperparameters(lr[0], scalars[0], scalars[1], scalars[2], scalars[3] != 0)
+    weight_decay = scalars[2] if decays else None
+    hp = Hyperparameters(lr[0], scalars[0], scalars[1], weight_decay, scalars[3] != 0)
     functional.adadelta_step_(param, grad, square_avg, acc_delta, hp)
 
 
 def packed(hp: Hyperparameters) -> tuple[Tensor, Tensor]:
-    """``hp`` as the kernel takes it: (rho, eps, weight_decay, maximize) as one float64 vector,
-    and lr as a 1-element tensor on its own device and of its own dtype."""
-    scalars = torch.stack([hp.rho, hp.eps, hp.weight_decay, hp.maximize.to(torch.float64)])
+    """``hp`` as the kernel takes it: (rho, eps, weight_decay, maximize) as one float64 vector
+    (weight_decay 0 where it is None), and lr as a 1-element tensor on its own device and of
+    its own dtype."""
+    weight_decay = hp.rho.new_zeros(()) if hp.weight_decay is None else hp.weight_decay
+    scalars = torch.stack([hp.rho, hp.eps, weight_decay, hp.maximize.to(torch.float64)])
     return scalars, hp.lr.reshape(1)
 
 
@@ -105,9 +124,10 @@ class _Variant:
     its own, so that each variant has its own Dynamo cache (Dynamo caches graphs per code
     object)."""
 
-    def __init__(self, name: str, cpu_threads: Literal["one", "all"], probe_isa: bool) -> None:
+    def __init__(self, name: str, cpu_threads: Literal["one", "all"], probe_isa: bool,
+                 decays: bool) -> None:
         code = _packed_step_.__code__.replace(co_name=name)
-        step_ = types.FunctionType(code, _packed_step_.__globals__, name)
+        step_ = types.FunctionType(code, _packed_step_.__globals__, name, (decays,))
         threads = {"cpp.threads": 1} if cpu_threads == "one" else {"cpp.dynamic_threads": True}
         # emulate_precision_casts keeps the bf16/fp16 roundings the functional core spells out,
         # so low-precision params see torch.optim.Adadelta's arithmetic precision;
@@ -116,29 +136,34 @@ class _Variant:
         # of compiling a probe of ATen's vector headers per ISA, ~4 s each on 2 cores, ~9 of a
         # cold first step's 13 s; the probing variant is the fallback should the compiler not
         # support that ISA.
-        self.backend = CapturingBackend({
+        self.options = {
             "emulate_precision_casts": True,
             "eager_numerics.division_rounding": True,
             **({} if probe_isa else {"cpp.vec_isa_ok": True}),
             **threads,
-        })  # fmt: skip
+        }
+        self.backend = CapturingBackend(self.options)
         self.through_dynamo = torch.compile(step_, backend=self.backend, fullgraph=True,
                                             dynamic=True)  # fmt: skip
 
 
-# The compiled variants by (parallel, probe_isa); see PARALLEL_MIN_NUMEL and _Variant.
+# The compiled variants by (parallel, probe_isa, decays); see PARALLEL_MIN_NUMEL and _Variant.
 _variants = {
-    (parallel, probe_isa): _Variant(
-        f"adadelta_step_{'parallel' if parallel else 'serial'}{'_probing' if probe_isa else ''}_",
+    (parallel, probe_isa, decays): _Variant(
+        f"adadelta_step_{'parallel' if parallel else 'serial'}{'_decaying' if decays else ''}"
+        f"{'_probing' if probe_isa else ''}_",
         cpu_threads="all" if parallel else "one",
         probe_isa=probe_isa,
+        decays=decays,
     )
     for parallel in (False, True)
     for probe_isa in (False, True)
+    for decays in (False, True)
 }
 
-# What selects a graph: the variant, the tensors' device and dtype, the lr's device and dtype.
-_GraphKey = tuple[bool, torch.device, torch.dtype, torch.device, torch.dtype]
+# What selects a graph: whether it is parallel, the tensors' device and dtype, the lr's device
+# and dtype, whether it decays weights.
+_GraphKey = tuple[bool, torch.device, torch.dtype, torch.device, torch.dtype, bool]
 # Keys whose graph exists, with its direct call (None: it is called through Dynamo); keys whose
 # graph failed to compile with the CPU's ISA trusted (they use the probing variant); keys whose
 # compilation failed (they step eagerly, no retry).
@@ -218,23 +243,95 @@ _is_cpu = attrgetter("is_cpu")
 
 def _step_plain(numels: list[int], columns: tuple[Sequence[Tensor], ...], hp: Hyperparameters,
                 kernel_hp: tuple[Tensor, Tensor]) -> None:
-    """Step tensors that :func:`_plain_numels` vouched for: by their graphs' direct calls once
-    those exist, else one by one (the first step of a graph compiles it)."""
+    """Step tensors that :func:`_plain_numels` vouched for, grouped by the graph each length
+    takes: :data:`~.many.K` at a time by that graph's multi-tensor version once it is loaded
+    (:mod:`.many`), else one at a time by its direct call, else one by one through Dynamo (the
+    first step of a graph compiles it)."""
     first = columns[0][0]
     lr = kernel_hp[1]
-    key = (first.device, first.dtype, lr.device, lr.dtype)
+    decays = hp.weight_decay is not None
     # Which variant each length takes, as in _run_kernel: on an accelerator, always parallel.
     on_accelerator = first.device.type != "cpu"
-    short, long = (_compiled.get((parallel, *key)) for parallel in (on_accelerator, True))
-    step_short, step_long = (
-        None if direct is None else direct(kernel_hp) for direct in (short, long)
+    by_variant: dict[bool, list[int]] = {}
+    for index, numel in enumerate(numels):
+        by_variant.setdefault(on_accelerator or numel >= PARALLEL_MIN_NUMEL, []).append(index)
+    # A param listed twice, or two sharing memory, is stepped twice, one step after the other:
+    # in one multi-tensor call both would read the memory as it was before either step (on a
+    # GPU, where its loops run concurrently).
+    distinct = len(set(map(Tensor.data_ptr, columns[0]))) == len(numels)
+    for parallel, indices in by_variant.items():
+        key = (parallel, first.device, first.dtype, lr.device, lr.dtype, decays)
+        direct = _compiled.get(key)
+        many_call = None
+        if direct is not None and distinct and len(indices) >= many.MIN_TENSORS:
+            many_call = _many_graph(key, direct)
+        if many_call is not None:
+            _step_many(many_call(kernel_hp), indices, numels, columns, first.new_empty(0))
+        elif direct is not None:
+            step = direct(kernel_hp)
+            for i in indices:
+                step(numels[i], *(column[i] for column in columns))
+        else:
+            for i in indices:
+                if numels[i] != 0:
+                    _step_one(tuple(column[i] for column in columns), hp, kernel_hp)
+
+
+def _step_many(step: Callable[[Sequence[int], Sequence[Tensor]], None], indices: list[int],
+               numels: list[int], columns: tuple[Sequence[Tensor], ...], empty: Tensor) -> None:
+    """Step the tensors at ``indices`` by a loaded multi-tensor graph, K at a time, the last
+    chunk filled up with ``empty`` (the generated loops run no iteration for it)."""
+    params, grads, square_avgs, acc_deltas = columns
+    k = many.K
+    for start in range(0, len(indices), k):
+        chunk = indices[start : start + k]
+        padding = k - len(chunk)
+        tensors = [
+            t for i in chunk for t in (params[i], grads[i], square_avgs[i], acc_deltas[i])
+        ]  # fmt: skip
+        step([numels[i] for i in chunk] + [0] * padding, tensors + [empty] * (4 * padding))
+
+
+def _many_graph(key: _GraphKey, direct: DirectCall) -> many.ManyCall | None:
+    """``key``'s loaded multi-tensor graph, or None while there is none (see :mod:`.many`)."""
+    if key in _isa_untrusted:
+        return None
+    options = _variants[key[0], False, key[-1]].options
+    if key[1].type != "cpu":
+        # One generated kernel for the K loops, so that one call is one launch, not K.
+        options = {**options, "combo_kernels": True}
+    return many.graph_for(key, options, lambda many_call: _many_agrees(many_call, direct, key))
+
+
+def _many_agrees(many_call: many.ManyCall, direct: DirectCall, key: _GraphKey) -> bool:
+    """Whether ``many_call`` steps K tensors of assorted lengths (0 and 1 among them) exactly
+    as ``direct`` steps each."""
+    device, dtype, lr = key[1], key[2], _check_hyperparameters(key)
+    generator = torch.Generator().manual_seed(0)
+    lengths = [(7 * group) % 40 for group in range(many.K)]
+    tensors = [
+        torch.rand(length, generator=generator).to(device=device, dtype=dtype)
+        for length in lengths for _ in range(4)
+    ]  # fmt: skip
+    expected = [t.clone() for t in tensors]
+    step = direct(lr)
+    for group, length in enumerate(lengths):
+        step(length, *expected[4 * group : 4 * group + 4])
+    try:
+        many_call(lr)(lengths, tensors)
+    except Exception:  # noqa: BLE001 - any failure only means: keep the per-tensor graph
+        return False
+    return all(torch.equal(a, e) for a, e in zip(tensors, expected, strict=True))
+
+
+def _check_hyperparameters(key: _GraphKey) -> tuple[Tensor, Tensor]:
+    """Packed values that change every output of ``key``'s graph (lr, weight decay, maximize
+    on), for checking a direct call against a reference."""
+    lr_device, lr_dtype = key[3], key[4]
+    return (
+        torch.tensor(_CHECK_SCALARS, dtype=torch.float64),
+        torch.full((1,), _CHECK_LR, dtype=lr_dtype, device=lr_device),
     )
-    for numel, param, grad, square_avg, acc_delta in zip(numels, *columns):
-        step = step_long if numel >= PARALLEL_MIN_NUMEL else step_short
-        if step is not None:
-            step(numel, param, grad, square_avg, acc_delta)
-        elif numel != 0:
-            _step_one((param, grad, square_avg, acc_delta), hp, kernel_hp)
 
 
 def _step_one(
@@ -250,7 +347,8 @@ def _step_one(
     tensors = _as_real(tensors)
     numel = tensors[0].numel()
     if numel != 0 and not (
-        _laid_out_alike(tensors) and _run_kernel(tensors, numel, kernel_hp)
+        _laid_out_alike(tensors)
+        and _run_kernel(tensors, numel, kernel_hp, decays=hp.weight_decay is not None)
     ):
         adadelta_step_(*tensors, hp)
 
@@ -302,20 +400,21 @@ def _is_dense(tensor: Tensor) -> bool:
     return True
 
 
-def _run_kernel(tensors: tuple[Tensor, ...], numel: int, kernel_hp: tuple[Tensor, Tensor]) -> bool:
-    """Step ``tensors`` (laid out alike) by the compiled kernel; False if it cannot be compiled
-    for them."""
+def _run_kernel(tensors: tuple[Tensor, ...], numel: int, kernel_hp: tuple[Tensor, Tensor], *,
+                decays: bool) -> bool:
+    """Step ``tensors`` (laid out alike) by the compiled kernel, with weight decay or without;
+    False if it cannot be compiled for them."""
     param = tensors[0]
     parallel = numel >= PARALLEL_MIN_NUMEL or param.device.type != "cpu"
     lr = kernel_hp[1]
-    key = (parallel, param.device, param.dtype, lr.device, lr.dtype)
+    key = (parallel, param.device, param.dtype, lr.device, lr.dtype, decays)
     direct = _compiled.get(key)
     if direct is not None:
         direct(kernel_hp)(numel, *tensors)
         return True
     if key in _failed_to_compile:
         return False
-    variant = _variants[parallel, key in _isa_untrusted]
+    variant = _variants[parallel, key in _isa_untrusted, decays]
     # 1-D aliases: what the graph is compiled for. detach() makes each a plain alias rather
     # than a view, so Dynamo guards on no base tensor's shape; it shares the param's version
     # counter, so autograd still sees the in-place update.
@@ -325,7 +424,7 @@ def _run_kernel(tensors: tuple[Tensor, ...], numel: int, kernel_hp: tuple[Tensor
         return True
     with variant.backend.lock:
         if key in _compiled:  # another thread compiled it meanwhile
-            return _run_kernel(tensors, numel, kernel_hp)
+            return _run_kernel(tensors, numel, kernel_hp, decays=decays)
         return _compile(key, variant, flat, kernel_hp)
 
 
@@ -343,7 +442,7 @@ def _compile(key: _GraphKey, variant: _Variant, flat: tuple[Tensor, ...],
         param = flat[0]
         if key not in _isa_untrusted and param.device.type == "cpu":
             _isa_untrusted.add(key)
-            return _run_kernel(flat, param.numel(), kernel_hp)
+            return _run_kernel(flat, param.numel(), kernel_hp, decays=key[-1])
         if os.environ.get(STRICT_ENV_VAR, "") not in ("", "0"):
             raise
         _failed_to_compile.add(key)
@@ -357,10 +456,7 @@ def _compile(key: _GraphKey, variant: _Variant, flat: tuple[Tensor, ...],
             stacklevel=4,
         )
         return False
-    lr = kernel_hp[1]
-    check_hp = (
-        torch.tensor(_CHECK_SCALARS, dtype=torch.float64),
-        torch.full((1,), _CHECK_LR, dtype=lr.dtype, device=lr.device),
+    _compiled[key] = variant.backend.direct_call(
+        variant.through_dynamo, flat, _check_hyperparameters(key)
     )
-    _compiled[key] = variant.backend.direct_call(variant.through_dynamo, flat, check_hp)
     return True
