@@ -27,6 +27,7 @@ __all__ = [
     "constructed_hyperparameters",
     "constructor_hyperparameters",
     "contiguous_stride",
+    "folded",
     "hyperparameters_per_step",
     "logical_tensor",
 ]
@@ -36,14 +37,21 @@ __all__ = [
 @dataclass(frozen=True)
 class SeededValues:
     """``count`` real values of ``torch.randn`` under ``seed``, in float64: how a case spells a
-    tensor too large to list."""
+    tensor too large to list. With a ``period``, the first ``period`` values repeat."""
 
     seed: int
     count: int
+    period: int | None = None
 
     def tensor(self) -> Tensor:
         generator = torch.Generator().manual_seed(self.seed)
-        return torch.randn(self.count, generator=generator, dtype=torch.float64)
+        drawn = torch.randn(self.period or self.count, generator=generator, dtype=torch.float64)
+        return drawn.repeat(-(-self.count // drawn.numel()) if drawn.numel() else 1)[: self.count]
+
+    def one_period(self) -> SeededValues:
+        """The values of one period: the same seed, ``period`` values."""
+        assert self.period is not None
+        return SeededValues(self.seed, self.period)
 
 
 # Floats (complex numbers for complex params) in row-major order, or seeded real values.
@@ -190,3 +198,22 @@ def hyperparameters_per_step(case: Case, spec: OptimizerSpec) -> list[list[dict[
             current[group] = {**current[group], **options}
         per_step.append([{k: _plain(v) for k, v in options.items()} for options in current])
     return per_step
+
+
+def folded(case: Case) -> Case:
+    """``case`` with every periodic 1-d param (its values and all its grads repeating with one
+    period) cut to one period. The oracle steps each element on its own, so the folded case's
+    oracle values, repeated, are the whole case's: what makes large tensors cheap to check."""
+    params, columns = list(case.params), [list(step) for step in case.grads]
+    for i, param in enumerate(case.params):
+        grads = [step[i] for step in case.grads]
+        period = param.values.period if isinstance(param.values, SeededValues) else None
+        periodic = period is not None and len(param.shape) == 1 and param.stride == (1,)
+        if not periodic or not all(
+            g is None or (isinstance(g, SeededValues) and g.period == period) for g in grads
+        ):
+            continue
+        params[i] = ParamCase((period,), (1,), param.dtype, param.values.one_period(), param.device)
+        for step, grad in zip(columns, grads, strict=True):
+            step[i] = None if grad is None else grad.one_period()
+    return Case(tuple(params), case.groups, tuple(map(tuple, columns)), case.constructor, case.changes, case.added_groups)

@@ -29,12 +29,22 @@ def _errors(expected: Tensor, actual: Tensor) -> Tensor:
     return torch.where(both_nan, 0.0, torch.nan_to_num(error, nan=torch.inf))
 
 
+def unfolded(expected: Tensor, actual: Tensor) -> Tensor:
+    """``expected`` repeated to ``actual``'s length where it holds one period of a folded 1-d
+    param (see :func:`conformance.case.folded`); else ``expected`` itself."""
+    if expected.dim() == actual.dim() == 1 and 0 < expected.numel() < actual.numel():
+        return expected.repeat(-(-actual.numel() // expected.numel()))[: actual.numel()]
+    return expected
+
+
 def within_bounds(expected: Tensor, actual: Tensor, bound: Tensor) -> bool:
     """Whether ``actual`` has ``expected``'s shape and is within ``bound`` of it elementwise."""
+    expected, bound = unfolded(expected, actual), unfolded(bound, actual)
     return expected.shape == actual.shape and not bool((_errors(expected, actual) > bound).any())
 
 
 def _value_mismatch(what: str, expected: Tensor, actual: Tensor, bound: Tensor) -> str | None:
+    expected, bound = unfolded(expected, actual), unfolded(bound, actual)
     if expected.shape != actual.shape:
         return f"{what} has shape {tuple(actual.shape)}, expected {tuple(expected.shape)}"
     error = _errors(expected, actual)

@@ -11,7 +11,15 @@ from typing import Any
 import torch
 
 from .blame import call_site, is_suite_error
-from .case import Case, FillLR, SparseGrad, TensorLR, contiguous_stride, hyperparameters_per_step
+from .case import (
+    Case,
+    FillLR,
+    SparseGrad,
+    TensorLR,
+    contiguous_stride,
+    folded,
+    hyperparameters_per_step,
+)
 from .comparison import OracleComparison
 from .failures import CheckFailure, MissingAPI, OracleMismatch, SuiteError
 from .oracle import run_oracle
@@ -201,7 +209,7 @@ def expect_trajectory(
         relies += ("cross_load_from_reference",)
     snippet = functools.partial(render_case, case, first, str(subject.device), relay)
     try:
-        oracle = run_oracle(case, subject.spec) if compare else None
+        oracle = run_oracle(folded(case), subject.spec) if compare else None
     except Exception as error:
         raise SuiteError(f"the spec's float64 oracle raised on this case: {error!r}") from error
     comparison = None if oracle is None else OracleComparison(case, subject.spec, oracle, judge_state)

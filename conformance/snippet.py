@@ -26,8 +26,9 @@ def sparse(indices, values, shape, dtype, coalesce=False, device=DEVICE):
     return grad.coalesce() if coalesce else grad
 '''
 _SEEDED = '''\
-def seeded(seed, count):
-    return torch.randn(count, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+def seeded(seed, count, period=None):
+    drawn = torch.randn(period or count, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    return drawn.repeat(-(-count // len(drawn)))[:count]
 '''
 
 
@@ -61,7 +62,7 @@ def _build(expression: str, case: Case, constructor: Mapping[str, Any] | None) -
 def _make(param: ParamCase, values: Any) -> str:
     device = "" if param.device is None else f", device={param.device!r}"
     spelled = (
-        f"seeded({values.seed}, {values.count})"
+        f"seeded({values.seed}, {values.count}{'' if values.period is None else f', {values.period}'})"
         if isinstance(values, SeededValues)
         else repr(list(values))
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import torch
 from hypothesis import strategies as st
 
-from ..case import Case, FillLR, TensorLR
+from ..case import Case, FillLR, SeededValues, TensorLR
 from ..examples import example_case, example_param
 from .check import Check
 from ..expectations import expect_trajectory
@@ -128,11 +129,27 @@ def _memory_layouts(subject: Subject) -> None:
 
 
 # Sizes around the thresholds where implementations switch code paths: a single element, less
-# than one vector width, past a few hundred elements (chunked kernels), past 2^18 (the "large
-# tensor" path of multi-path implementations); odd sizes leave a ragged last chunk.
+# than one vector width, past a few hundred elements (chunked kernels), past 2^16 and 2^18 (the
+# chunk of multi-tensor kernels, e.g. apex's multi_tensor_apply, and the "large tensor" path of
+# multi-path implementations); odd sizes leave a ragged last chunk.
 SIZES = (1, 17, 1_025, 2**18 + 3)
+# Values of the large params repeat with this period, so that the oracle, which steps each
+# element on its own, computes one period (conformance.case.folded). Odd, so that periods
+# straddle vector widths and chunk boundaries.
+PERIOD = 1_021
 # Enough steps that the state-dependent terms (u_{t-1}, v_{t-1}) have weight.
 SIZES_STEPS = 5
+
+
+def _periodic(case: Case) -> Case:
+    def repeating(values: Any) -> Any:
+        if isinstance(values, SeededValues) and values.count > PERIOD:
+            return dataclasses.replace(values, period=PERIOD)
+        return values
+
+    params = tuple(dataclasses.replace(p, values=repeating(p.values)) for p in case.params)
+    grads = tuple(tuple(map(repeating, step)) for step in case.grads)
+    return dataclasses.replace(case, params=params, grads=grads)
 
 
 def _tensor_sizes(subject: Subject) -> None:
@@ -140,7 +157,7 @@ def _tensor_sizes(subject: Subject) -> None:
     params = [example_param((size,), seed=seed) for seed, size in enumerate(SIZES, start=1)]
     # Options the implementation does not take are judged by the checks about them.
     for options in (spec.example_hyperparameters, spec.other_hyperparameters):
-        case = example_case(params, SIZES_STEPS, subject.options.taken_of(options))
+        case = _periodic(example_case(params, SIZES_STEPS, subject.options.taken_of(options)))
         expect_trajectory(subject, case, every_step=False)
 
 

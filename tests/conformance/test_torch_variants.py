@@ -50,7 +50,7 @@ FOREACH_TENSOR_LR_LIMITS = {
 # float64 param at their initial value (torch.optim.Adadelta over that one param: square_avg is
 # still 0 after a step; eager computes it). state_layout steps such a param.
 _ZERO_DIM_FLOAT64 = "torch 2.13 Inductor (CPU) does not update the state of a 0-d float64 param"
-COMPILED_TORCH_BUGS = {"state_layout": _ZERO_DIM_FLOAT64}
+COMPILED_TORCH_BUGS = {"state_layout": _ZERO_DIM_FLOAT64, "state_values": _ZERO_DIM_FLOAT64}
 # The math checks whose drawn cases include such a param, in the exhaustive run (and, for Adam,
 # Inductor computing the bias corrections of a float64 param in float32).
 COMPILED_MATH_BUGS = {
