@@ -217,6 +217,8 @@ def expect_trajectory(
     for step in range(1, case.steps + 1):
         try:
             stepped = next(steps)
+        except MissingAPI:
+            raise
         except CheckFailure as failure:  # the case itself found the rule broken
             raise CheckFailure(failure.problem, snippet(), failure.relies_on) from failure
         except Exception as error:
@@ -237,6 +239,8 @@ def expect_trajectory(
                 raise OracleMismatch(problem, snippet(), relies)
         try:
             problem = None if inspect is None else inspect(stepped)
+        except MissingAPI:
+            raise
         except CheckFailure as failure:
             raise CheckFailure(failure.problem, snippet(), failure.relies_on) from failure
         if problem is not None:
