@@ -55,6 +55,17 @@ class Subject:
         ``options`` passed as they are (for a check about one the implementation may lack)."""
         return self.target.factory(params, **{**self.options.fitted({}, constructor=True), **options})
 
+    def base_of(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """``options`` narrowed to the base hyperparameters the implementation takes: for a
+        check that compares with the reference itself, not with the oracle, and is about
+        neither the other options nor their absence."""
+        base = self.spec.base_hyperparameters
+        return {
+            key: value
+            for key, value in self.options.taken_of(options).items()
+            if base is None or key in base
+        }
+
     def _space(self, drawn: Callable[[str], bool]) -> OptimizerSpec:
         spec, options = self.spec, self.options
 

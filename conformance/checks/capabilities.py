@@ -147,7 +147,7 @@ def _differentiable(subject: Subject) -> None:
             f"{subject.target.name} does not take the option 'differentiable', which this rule "
             f"is about ({spec.reference_name} takes it)"
         )
-    options = {**subject.options.taken_of(spec.example_hyperparameters), "differentiable": True}
+    options = {**subject.base_of(spec.example_hyperparameters), "differentiable": True}
     generator = torch.Generator().manual_seed(0)
     inputs = tuple(
         torch.randn(4, generator=generator, dtype=torch.float64).to(subject.device)

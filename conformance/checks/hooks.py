@@ -142,7 +142,7 @@ def _pre_hook_changes_the_step(subject: Subject) -> None:
     spec = subject.spec
     param_case = example_param((2, 3), seed=1)
     grad = example_values((2, 3), torch.float32, seed=2)
-    constructor = subject.options.taken_of(spec.example_hyperparameters)
+    constructor = subject.base_of(spec.example_hyperparameters)
     param = build_param(param_case, subject.device).requires_grad_()
     optimizer = subject.factory([param], **constructor)
     new_lr = 0.125
@@ -316,7 +316,7 @@ print(optimizer.param_groups[0]["lr"])  # expected: {loaded_lr!r}
         f"hooks were called {order}, expected {expected} (prepend=True puts a hook first)",
         snippet,
     )
-    lr = optimizer.param_groups[0]["lr"]
+    lr = groups_of(optimizer)[0]["lr"]
     expect(
         lr == loaded_lr,
         f"a load_state_dict pre hook returned a state dict with lr={loaded_lr!r}, yet "
