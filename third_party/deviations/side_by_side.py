@@ -1,0 +1,111 @@
+"""What every deviation script shares: the same inputs for torch.optim's class and a library's.
+
+A script builds both optimizers with :func:`stepped` (same params, same grads, same steps) and
+ends with ``sys.exit(compare(...))``: it prints both results and exits 1 when they differ, 0
+when they match. A deviation's script thus exits 1 (the deviation shows); a script named
+``*_keeps_*`` exits 0 (the rule is kept). ``python -m third_party.deviations`` runs them all.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import Tensor
+from torch.optim import Optimizer
+
+__all__ = ["Stepped", "compare", "raised", "stepped"]
+
+warnings.filterwarnings("ignore")
+
+SHAPES = ((3, 4), (5,))
+
+
+@dataclass
+class Stepped:
+    """Params after the steps, and the optimizer that took them."""
+
+    params: list[Tensor]
+    optimizer: Optimizer
+
+
+def _grad(shape: Sequence[int], dtype: torch.dtype, seed: int) -> Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    real = dtype.to_real() if dtype.is_complex else dtype
+    grad = torch.randn(*shape, generator=generator, dtype=torch.float64)
+    if dtype.is_complex:
+        grad = torch.complex(grad, torch.randn(*shape, generator=generator, dtype=torch.float64))
+    return grad.to(dtype) if dtype.is_complex else grad.to(real)
+
+
+def stepped(
+    build: Callable[[list[Tensor]], Optimizer],
+    *,
+    steps: int = 5,
+    dtype: torch.dtype = torch.float32,
+    shapes: Sequence[Sequence[int]] = SHAPES,
+    none_grads: dict[int, Sequence[int]] | None = None,
+    between: Callable[[Optimizer, int], None] | None = None,
+) -> Stepped:
+    """``build(params)`` stepped ``steps`` times on seeded grads.
+
+    ``none_grads[step]`` lists the params whose grad is None at that step (1-based);
+    ``between(optimizer, step)`` runs before each step.
+    """
+    params = [_grad(shape, dtype, seed).requires_grad_() for seed, shape in enumerate(shapes)]
+    optimizer = build(params)
+    for step in range(1, steps + 1):
+        for i, param in enumerate(params):
+            skipped = i in (none_grads or {}).get(step, ())
+            param.grad = None if skipped else _grad(param.shape, dtype, 100 * step + i)
+        if between is not None:
+            between(optimizer, step)
+        optimizer.step()
+    return Stepped([p.detach().clone() for p in params], optimizer)
+
+
+def raised(call: Callable[[], Any]) -> str:
+    """``call()``'s exception as ``Type: message``, or ``"no exception"``."""
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001  # any exception is the observation
+        return f"{type(error).__name__}: {error}"
+    return "no exception"
+
+
+def _same(a: Any, b: Any, rtol: float) -> bool:
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        if rtol == 0:
+            return torch.equal(a, b)
+        return torch.allclose(a, b, rtol=rtol, atol=0)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y, rtol) for x, y in zip(a, b))
+    return a == b
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) for v in value):
+        return "; ".join(_shown(v) for v in value)
+    if isinstance(value, Tensor):
+        flat = value.detach().flatten()[:4].tolist()
+        return f"{value.dtype} {tuple(value.shape)} {flat}{' ...' if value.numel() > 4 else ''}"
+    return repr(value)
+
+
+def compare(what: str, torch_value: Any, library_value: Any, *, rtol: float = 0.0) -> int:
+    """Print both values; 0 when they match (bit for bit unless ``rtol``), 1 when they differ."""
+    same = _same(torch_value, library_value, rtol)
+    if not same and isinstance(torch_value, (Tensor, list)) and isinstance(library_value, (Tensor, list)):
+        pairs = zip(torch_value, library_value) if isinstance(torch_value, list) else [(torch_value, library_value)]
+        gaps = [(a.double() - b.double()).abs().max().item() for a, b in pairs if a.shape == b.shape]
+        what += f" (max |difference| {max(gaps, default=float('nan')):.3g})"
+    print(what)
+    print(f"  torch.optim: {_shown(torch_value)}")
+    print(f"  library:     {_shown(library_value)}")
+    print("  -> same" + (" (within rtol)" if rtol else "") if same else "  -> differs")
+    return 0 if same else 1
