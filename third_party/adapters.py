@@ -102,24 +102,36 @@ class Adapter:
 _ALPHA_AS_SECOND_BETA = Translation("betas", lambda alpha: (0.9, alpha), lambda betas: betas[1])
 
 # pytorch-optimizer: torch's names. SGDW's weight_decouple=False is "adding it to the gradient":
-# torch.optim.SGD's L2 decay.
+# torch.optim.SGD's L2 decay. StableAdamW's Kahan summation is "optional" (kahan_sum); its update
+# clipping has no switch.
 pytorch_optimizer_adadelta = Adapter(torch.optim.Adadelta, "pytorch_optimizer:AdaDelta")
 pytorch_optimizer_sgdw = Adapter(
     torch.optim.SGD, "pytorch_optimizer:SGDW", fixed={"weight_decouple": False}
 )
-pytorch_optimizer_stable_adamw = Adapter(torch.optim.AdamW, "pytorch_optimizer:StableAdamW")
+pytorch_optimizer_stable_adamw = Adapter(
+    torch.optim.AdamW, "pytorch_optimizer:StableAdamW", fixed={"kahan_sum": False}
+)
 
 # heavyball: foreach is its multi_tensor (heavyball itself renames foreach so, with a warning).
+# consume_grad=False keeps p.grad after step(), as torch does: "By default, HeavyBall consumes
+# gradients during step() and clears p.grad ... Pass consume_grad=False" (its README).
 _HEAVYBALL_NAMES = {"foreach": "multi_tensor"}
+_HEAVYBALL_TORCH_VARIANT = {"consume_grad": False}
 heavyball_sgd = Adapter(
-    torch.optim.SGD, "heavyball:SGD", renamed={**_HEAVYBALL_NAMES, "momentum": "beta"}
+    torch.optim.SGD,
+    "heavyball:SGD",
+    renamed={**_HEAVYBALL_NAMES, "momentum": "beta"},
+    fixed=_HEAVYBALL_TORCH_VARIANT,
 )
-heavyball_adamw = Adapter(torch.optim.AdamW, "heavyball:AdamW", renamed=_HEAVYBALL_NAMES)
+heavyball_adamw = Adapter(
+    torch.optim.AdamW, "heavyball:AdamW", renamed=_HEAVYBALL_NAMES, fixed=_HEAVYBALL_TORCH_VARIANT
+)
 heavyball_rmsprop = Adapter(
     torch.optim.RMSprop,
     "heavyball:RMSprop",
     renamed=_HEAVYBALL_NAMES,
     translate={"alpha": _ALPHA_AS_SECOND_BETA},
+    fixed=_HEAVYBALL_TORCH_VARIANT,
 )
 
 # optimi: kahan_sum=False and decouple_lr=False are its documented switches back to torch's
