@@ -2,12 +2,15 @@
 
 A script builds both optimizers with :func:`stepped` (same params, same grads, same steps) and
 ends with ``sys.exit(compare(...))``: it prints both results and exits 1 when they differ, 0
-when they match. A deviation's script thus exits 1 (the deviation shows); a script named
+when they match, 2 when it crashed (importing this module installs that exit code). A deviation's script thus exits 1 (the deviation shows); a script named
 ``*_keeps_*`` exits 0 (the rule is kept). ``python -m third_party.deviations`` runs them all.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,9 +20,23 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-__all__ = ["Stepped", "compare", "raised", "stepped"]
+__all__ = [
+    "Stepped", "compare", "group_options", "params_after", "raised", "sparse_step", "state_keys",
+    "step_after_deepcopy", "step_after_loading", "stepped", "worst",
+]
 
 warnings.filterwarnings("ignore")
+
+
+def _crashed(kind: type[BaseException], error: BaseException, trace: Any) -> None:
+    # A script that crashes proves nothing: exit 2, so that it is not read as "differs" (1).
+    traceback.print_exception(kind, error, trace)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(2)
+
+
+sys.excepthook = _crashed
 
 SHAPES = ((3, 4), (5,))
 
@@ -100,12 +117,86 @@ def _shown(value: Any) -> str:
 def compare(what: str, torch_value: Any, library_value: Any, *, rtol: float = 0.0) -> int:
     """Print both values; 0 when they match (bit for bit unless ``rtol``), 1 when they differ."""
     same = _same(torch_value, library_value, rtol)
-    if not same and isinstance(torch_value, (Tensor, list)) and isinstance(library_value, (Tensor, list)):
-        pairs = zip(torch_value, library_value) if isinstance(torch_value, list) else [(torch_value, library_value)]
-        gaps = [(a.double() - b.double()).abs().max().item() for a, b in pairs if a.shape == b.shape]
-        what += f" (max |difference| {max(gaps, default=float('nan')):.3g})"
+    pairs = list(zip(torch_value, library_value)) if isinstance(torch_value, list) and isinstance(library_value, list) else [(torch_value, library_value)]
+    gaps = [
+        (a.double() - b.double()).abs().max().item()
+        for a, b in pairs
+        if isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape == b.shape and a.numel()
+    ]
+    if not same and gaps:
+        what += f" (max |difference| {max(gaps):.3g})"
     print(what)
     print(f"  torch.optim: {_shown(torch_value)}")
     print(f"  library:     {_shown(library_value)}")
     print("  -> same" + (" (within rtol)" if rtol else "") if same else "  -> differs")
     return 0 if same else 1
+
+
+def params_after(build: Callable[[list[Tensor]], Optimizer], **how: Any) -> list[Tensor] | str:
+    """The params after :func:`stepped`, or the exception it raised as ``Type: message``."""
+    try:
+        return stepped(build, **how).params
+    except Exception as error:  # noqa: BLE001  # the exception is the observation
+        return f"{type(error).__name__}: {error}"
+
+
+def state_keys(build: Callable[[list[Tensor]], Optimizer], **how: Any) -> list[str]:
+    """The keys of the first param's state after :func:`stepped`."""
+    run = stepped(build, **how)
+    return sorted(map(str, run.optimizer.state[run.optimizer.param_groups[0]["params"][0]]))
+
+
+def group_options(build: Callable[[list[Tensor]], Optimizer]) -> list[str]:
+    """The option names a freshly built optimizer stores in its param group."""
+    optimizer = build([torch.zeros(3, requires_grad=True)])
+    return sorted(k for k in optimizer.param_groups[0] if k != "params")
+
+
+def step_after_deepcopy(build: Callable[[list[Tensor]], Optimizer]) -> str:
+    """Step a ``copy.deepcopy`` of a stepped optimizer: ``"no exception"`` or the exception."""
+    import copy
+
+    run = stepped(build, steps=2)
+    duplicate = copy.deepcopy(run.optimizer)
+    for param in duplicate.param_groups[0]["params"]:
+        param.grad = torch.ones_like(param)
+    return raised(duplicate.step)
+
+
+def step_after_loading(
+    source: Callable[[list[Tensor]], Optimizer], target: Callable[[list[Tensor]], Optimizer]
+) -> str:
+    """Load ``source``'s state_dict (after 2 steps) into ``target`` over the same params, then
+    step: ``"no exception"`` or the exception."""
+
+    def load_then_step() -> None:
+        run = stepped(source, steps=2)
+        params = [p for group in run.optimizer.param_groups for p in group["params"]]
+        optimizer = target(params)
+        optimizer.load_state_dict(run.optimizer.state_dict())
+        for param in params:
+            param.grad = torch.ones_like(param)
+        optimizer.step()
+
+    return raised(load_then_step)
+
+
+def sparse_step(build: Callable[[list[Tensor]], Optimizer]) -> list[Tensor] | str:
+    """Step a zero param once with a sparse COO grad: the param, or the exception."""
+
+    def step() -> list[Tensor]:
+        param = torch.zeros(4, requires_grad=True)
+        optimizer = build([param])
+        param.grad = torch.sparse_coo_tensor([[0, 2]], [1.0, 2.0], (4,))
+        optimizer.step()
+        return [param.detach().clone()]
+
+    try:
+        return step()
+    except Exception as error:  # noqa: BLE001
+        return f"{type(error).__name__}: {error}"
+
+
+def worst(*codes: int) -> int:
+    """One exit code for several comparisons: 1 when any differs."""
+    return max(codes, default=0)
