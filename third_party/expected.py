@@ -191,7 +191,7 @@ _op_kahan_key = Deviation(
     ("state_layout",), (), "no", _OP + "state_keys",
 )
 _op_load = Deviation(
-    "load_needs_own_group_keys", "a state_dict whose groups lack optimi's keys ('setup', 'beta1', 'decouple_wd', ...) raises KeyError at the next step",
+    "load_needs_own_group_keys", "a state_dict whose groups lack optimi's keys ('kahan_sum', 'beta1', 'setup', ...) raises KeyError at the next step",
     ("cross_load_from_reference", "old_checkpoints"), (), "no", _OP + "load_needs_own_group_keys",
 )
 _op_no_differentiable = Deviation(
@@ -241,6 +241,10 @@ _bb_sparse = Deviation(
 _bb_sparse_rejected = Deviation(
     "sparse_grads_rejected", "sparse grads, which torch's class steps, raise RuntimeError('unsupported memory format option Contiguous')",
     ("sparse_grads",), (), "no", _BB + "sparse_grads",
+)
+_bb_complex = Deviation(
+    "complex_imaginary_dropped", "complex params are stepped through g.float() / p.data.float(): the imaginary part is dropped",
+    ("complex_params",), (), "no", _BB + "complex_imaginary_dropped",
 )
 _bb_group_options = Deviation(
     "group_options_missing", "groups lack torch's flags (maximize, foreach, differentiable, ...) and hold 'betas', 'alpha', 't_alpha', ... of its own",
@@ -301,7 +305,7 @@ EXPECTATIONS: tuple[Row, ...] = (
     )),
     Row("heavyball.SGD", (
         Deviation("other_defaults", "lr defaults to 0.0025, momentum (beta) to 0.9 (torch: 1e-3, 0)", ("constructor_defaults",), (),
-                  "yes, in the signature (__init__.py:21)", _HB + "sgd_defaults"),
+                  "yes, in the signature (__init__.py:21)", _HB + "defaults"),
         _hb_missing("dampening", ("dampening", "constructor_defaults")),
         _hb_missing("nesterov", ("nesterov", "nesterov_with_weight_decay", "constructor_defaults")),
         _hb_missing("maximize", ("maximize", "maximize_with_weight_decay", "constructor_defaults")),
@@ -312,6 +316,8 @@ EXPECTATIONS: tuple[Row, ...] = (
         Deviation("stochastic_rounding", "bf16 params are written back with stochastic rounding", ("dtypes",), (),
                   "in the README only: 'get ... stochastic rounding automatically' (METADATA:234)", _HB + "sgd_stochastic_rounding"),
         _hb_float32, _hb_keys, _hb_copy, _hb_load, _hb_validation,
+        Deviation("complex_momentum", "with momentum, complex params lose their imaginary update (float32 momentum storage); without, they follow torch",
+                  (), (), "no", _HB + "sgd_complex"),
         Deviation("sparse_grads_rejected", "sparse grads raise RuntimeError('unsupported memory format option Preserve'); torch's SGD steps them",
                   ("sparse_grads",), (), "no", _HB + "sparse_grads"),
     ), kept=(("params equal torch's within rounding: momentum 0 and 0.9, Tensor lr, complex", _HB + "sgd_keeps_math"),)),
@@ -319,7 +325,7 @@ EXPECTATIONS: tuple[Row, ...] = (
         _math_blocked("eps_as_floor", "the denominator is max(sqrt(v̂), ε) (utils.py:420), not sqrt(v̂) + ε",
                       "no: one helper for every optimizer, neither README nor docstrings mention it", _HB + "adamw_eps_as_floor", also=("eps",)),
         Deviation("other_defaults", "lr 0.0025, betas (0.9, 0.99), weight_decay 0 (torch 1e-3, (0.9, 0.999), 1e-2)", ("constructor_defaults",), (),
-                  "yes, in the signature (__init__.py:57)", _HB + "adamw_defaults"),
+                  "yes, in the signature (__init__.py:57)", _HB + "defaults"),
         _hb_missing("amsgrad", ("amsgrad", "amsgrad_with_weight_decay", "constructor_defaults")),
         _hb_missing("maximize", ("maximize", "maximize_with_weight_decay", "constructor_defaults")),
         _hb_missing("differentiable", ("differentiable",)),
@@ -331,7 +337,7 @@ EXPECTATIONS: tuple[Row, ...] = (
         _math_blocked("debiased", "the second moment is bias-corrected like Adam's (and ε is a floor, as in AdamW)",
                       "yes, intentional: 'Debiased RMSprop (not torch.optim.RMSprop).' (__init__.py:368)", _HB + "rmsprop_debiased"),
         Deviation("other_defaults", "lr 0.0025, eps 1e-6 (torch 1e-2, 1e-8)", ("constructor_defaults",), (),
-                  "yes, in the signature (__init__.py:379)", _HB + "rmsprop_defaults"),
+                  "yes, in the signature (__init__.py:379)", _HB + "defaults"),
         _hb_missing("momentum", ("momentum", "centered_with_momentum", "constructor_defaults")),
         _hb_missing("centered", ("centered", "centered_with_weight_decay", "constructor_defaults")),
         _hb_missing("maximize", ("maximize", "maximize_with_weight_decay", "constructor_defaults")),
@@ -402,19 +408,19 @@ EXPECTATIONS: tuple[Row, ...] = (
                   "by omission", _BB + "missing_options"),
         Deviation("amsgrad_ignored", "amsgrad=True is accepted and dropped (never passed on): plain Adam runs",
                   ("amsgrad",), _EVERY_HYPERPARAMETER, "no: Args describe amsgrad as if it worked", _BB + "adam_amsgrad_ignored"),
-        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_layout, _bb_copy, _bb_sparse,
+        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse,
     ), kept=(("params equal torch's within float32 rounding: defaults, large eps, betas 0, lr 0, Tensor lr, complex", _BB + "adam_keeps_math"),)),
     Row("bitsandbytes.optim.AdamW", (
         Deviation("amsgrad_ignored", "amsgrad=True is accepted and dropped (never passed on): plain AdamW runs",
                   ("amsgrad", "amsgrad_with_weight_decay"), _EVERY_HYPERPARAMETER, "no: Args describe amsgrad as if it worked", _BB + "adam_amsgrad_ignored"),
-        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_layout, _bb_copy, _bb_sparse,
+        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse,
     ), kept=(("params equal torch's within float32 rounding: weight decay", _BB + "adam_keeps_math"),)),
     Row("bitsandbytes.optim.Adagrad", (
         Deviation("lr_decay_rejected", "lr_decay != 0 raises ValueError('Lr Decay != 0.0 not supported!')", ("lr_decay",), _EVERY_HYPERPARAMETER,
                   "no: Args say 'lr_decay (int, defaults to 0): The learning rate decay.'", _BB + "adagrad_options_rejected"),
         Deviation("initial_accumulator_value_rejected", "initial_accumulator_value != 0 raises ValueError", ("initial_accumulator_value",), _EVERY_HYPERPARAMETER,
                   "no: Args say 'The initial momemtum values.'", _BB + "adagrad_options_rejected"),
-        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_layout, _bb_copy, _bb_sparse_rejected,
+        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse_rejected,
     ), kept=(("params equal torch's within float32 rounding: defaults, weight decay, eps", _BB + "adagrad_keeps_math"),)),
     Row("bitsandbytes.optim.RMSprop", (
         Deviation("momentum_ignored", "momentum is accepted and ignored: the CPU kernel has no momentum buffer", ("momentum",), _EVERY_HYPERPARAMETER,
@@ -426,7 +432,7 @@ EXPECTATIONS: tuple[Row, ...] = (
                   "no", _BB + "rmsprop_alpha_stored_in_betas"),
         Deviation("alpha_zero_rejected", "alpha = 0 raises NotImplementedError('RMSprop with alpha==0.0 is not supported!')",
                   ("alpha_bounds", "constructor_validation"), (), "no", _BB + "rmsprop_rejected_values"),
-        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_layout, _bb_copy, _bb_sparse,
+        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse,
     ), kept=(("params equal torch's within float32 rounding: defaults, weight decay", _BB + "rmsprop_keeps_math"),)),
     Row("bitsandbytes.optim.SGD", (
         Deviation("momentum_required", "momentum = 0 (torch's default, pinned by every check not about momentum) raises NotImplementedError('SGD without momentum is not supported!')",
@@ -437,7 +443,7 @@ EXPECTATIONS: tuple[Row, ...] = (
         Deviation("no_maximize", "no maximize option", ("maximize",), (), "by omission", _BB + "missing_options"),
         Deviation("no_differentiable", "no differentiable option", ("differentiable",), (), "by omission", _BB + "missing_options"),
         *(Deviation(d.slug, d.summary + " (not observable here: momentum 0 blocks the check)", (), (), d.documented, d.script)
-          for d in (_bb_group_options, _bb_keys, _bb_sparse_rejected, _bb_copy)),
+          for d in (_bb_group_options, _bb_keys, _bb_sparse_rejected, _bb_copy, _bb_complex)),
     ), kept=(("params equal torch's within float32 rounding with momentum: weight decay", _BB + "sgd_keeps_math"),)),
 )
 

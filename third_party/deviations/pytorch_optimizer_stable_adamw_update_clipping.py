@@ -12,5 +12,5 @@ sys.exit(compare(
     "params after 5 steps, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01",
     params_after(lambda p: torch.optim.AdamW(p, lr=0.1)),
     params_after(lambda p: StableAdamW(p, lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, kahan_sum=False)),
-    rtol=1e-5,
+    ulps=8,
 ))

@@ -93,42 +93,50 @@ def raised(call: Callable[[], Any]) -> str:
     return "no exception"
 
 
-def _same(a: Any, b: Any, rtol: float) -> bool:
+def _real(value: Tensor) -> Tensor:
+    return torch.view_as_real(value) if value.is_complex() else value
+
+
+def _gap(a: Tensor, b: Tensor) -> float:
+    return (_real(a).double() - _real(b).double()).abs().max().item() if a.numel() else 0.0
+
+
+def _same(a: Any, b: Any, ulps: float) -> bool:
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a.shape != b.shape or a.dtype != b.dtype:
             return False
-        if rtol == 0:
+        if ulps == 0 or not a.numel():
             return torch.equal(a, b)
-        return torch.allclose(a, b, rtol=rtol, atol=0)
+        # "Within rounding": ulps units in the last place of the largest magnitude.
+        unit = torch.finfo(_real(a).dtype).eps * _real(a).double().abs().max().item()
+        return _gap(a, b) <= ulps * unit
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y, rtol) for x, y in zip(a, b))
-    return a == b
+        return len(a) == len(b) and all(_same(x, y, ulps) for x, y in zip(a, b))
+    return bool(a == b)
 
 
 def _shown(value: Any) -> str:
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) for v in value):
         return "; ".join(_shown(v) for v in value)
     if isinstance(value, Tensor):
-        flat = value.detach().flatten()[:4].tolist()
-        return f"{value.dtype} {tuple(value.shape)} {flat}{' ...' if value.numel() > 4 else ''}"
+        flat = value.detach().flatten()[:3].tolist()
+        return f"{value.dtype} {tuple(value.shape)} {flat}{' ...' if value.numel() > 3 else ''}"
     return repr(value)
 
 
-def compare(what: str, torch_value: Any, library_value: Any, *, rtol: float = 0.0) -> int:
-    """Print both values; 0 when they match (bit for bit unless ``rtol``), 1 when they differ."""
-    same = _same(torch_value, library_value, rtol)
-    pairs = list(zip(torch_value, library_value)) if isinstance(torch_value, list) and isinstance(library_value, list) else [(torch_value, library_value)]
-    gaps = [
-        (a.double() - b.double()).abs().max().item()
-        for a, b in pairs
-        if isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape == b.shape and a.numel()
-    ]
-    if not same and gaps:
+def compare(what: str, torch_value: Any, library_value: Any, *, ulps: float = 0) -> int:
+    """Print both values; 0 when they match (bit for bit, or within ``ulps`` units in the last
+    place of the largest value), 1 when they differ."""
+    same = _same(torch_value, library_value, ulps)
+    both_lists = isinstance(torch_value, list) and isinstance(library_value, list)
+    pairs = list(zip(torch_value, library_value)) if both_lists else [(torch_value, library_value)]
+    gaps = [_gap(a, b) for a, b in pairs if isinstance(a, Tensor) and isinstance(b, Tensor) and a.shape == b.shape]
+    if gaps:
         what += f" (max |difference| {max(gaps):.3g})"
     print(what)
     print(f"  torch.optim: {_shown(torch_value)}")
     print(f"  library:     {_shown(library_value)}")
-    print("  -> same" + (" (within rtol)" if rtol else "") if same else "  -> differs")
+    print(("  -> same" + (f" (within {ulps} ulps)" if ulps else "")) if same else "  -> differs")
     return 0 if same else 1
 
 
