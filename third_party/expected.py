@@ -409,19 +409,19 @@ EXPECTATIONS: tuple[Row, ...] = (
         Deviation("amsgrad_ignored", "amsgrad=True is accepted and dropped (never passed on): plain Adam runs",
                   ("amsgrad",), _EVERY_HYPERPARAMETER, "no: Args describe amsgrad as if it worked", _BB + "adam_amsgrad_ignored"),
         _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse,
-    ), kept=(("params equal torch's within float32 rounding: defaults, large eps, betas 0, lr 0, Tensor lr, complex", _BB + "adam_keeps_math"),)),
+    ), kept=(("params equal torch's within float32 rounding: defaults, large eps, betas 0, lr 0, Tensor lr, complex", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.AdamW", (
         Deviation("amsgrad_ignored", "amsgrad=True is accepted and dropped (never passed on): plain AdamW runs",
                   ("amsgrad", "amsgrad_with_weight_decay"), _EVERY_HYPERPARAMETER, "no: Args describe amsgrad as if it worked", _BB + "adam_amsgrad_ignored"),
         _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse,
-    ), kept=(("params equal torch's within float32 rounding: weight decay", _BB + "adam_keeps_math"),)),
+    ), kept=(("params equal torch's within float32 rounding: weight decay", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.Adagrad", (
         Deviation("lr_decay_rejected", "lr_decay != 0 raises ValueError('Lr Decay != 0.0 not supported!')", ("lr_decay",), _EVERY_HYPERPARAMETER,
                   "no: Args say 'lr_decay (int, defaults to 0): The learning rate decay.'", _BB + "adagrad_options_rejected"),
         Deviation("initial_accumulator_value_rejected", "initial_accumulator_value != 0 raises ValueError", ("initial_accumulator_value",), _EVERY_HYPERPARAMETER,
                   "no: Args say 'The initial momemtum values.'", _BB + "adagrad_options_rejected"),
         _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse_rejected,
-    ), kept=(("params equal torch's within float32 rounding: defaults, weight decay, eps", _BB + "adagrad_keeps_math"),)),
+    ), kept=(("params equal torch's within float32 rounding: defaults, weight decay, eps", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.RMSprop", (
         Deviation("momentum_ignored", "momentum is accepted and ignored: the CPU kernel has no momentum buffer", ("momentum",), _EVERY_HYPERPARAMETER,
                   "no: Args say 'momentum: The momentum value speeds up the optimizer by taking bigger steps.'", _BB + "rmsprop_momentum_ignored"),
@@ -433,7 +433,7 @@ EXPECTATIONS: tuple[Row, ...] = (
         Deviation("alpha_zero_rejected", "alpha = 0 raises NotImplementedError('RMSprop with alpha==0.0 is not supported!')",
                   ("alpha_bounds", "constructor_validation"), (), "no", _BB + "rmsprop_rejected_values"),
         _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse,
-    ), kept=(("params equal torch's within float32 rounding: defaults, weight decay", _BB + "rmsprop_keeps_math"),)),
+    ), kept=(("params equal torch's within float32 rounding: defaults, weight decay", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.SGD", (
         Deviation("momentum_required", "momentum = 0 (torch's default, pinned by every check not about momentum) raises NotImplementedError('SGD without momentum is not supported!')",
                   ("update_math",), _BNB_SGD_BLOCKED, "no: Args say 'momentum (defaults to 0)'", _BB + "sgd_momentum_required"),
@@ -444,7 +444,7 @@ EXPECTATIONS: tuple[Row, ...] = (
         Deviation("no_differentiable", "no differentiable option", ("differentiable",), (), "by omission", _BB + "missing_options"),
         *(Deviation(d.slug, d.summary + " (not observable here: momentum 0 blocks the check)", (), (), d.documented, d.script)
           for d in (_bb_group_options, _bb_keys, _bb_sparse_rejected, _bb_copy, _bb_complex)),
-    ), kept=(("params equal torch's within float32 rounding with momentum: weight decay", _BB + "sgd_keeps_math"),)),
+    ), kept=(("params equal torch's within float32 rounding with momentum: weight decay", _BB + "keeps_math"),)),
 )
 
 
