@@ -5,7 +5,8 @@ causes, the unit the README counts) with, for each, the checks it must fail, the
 leave NOT JUDGED (blocked by the deviation's first failing check), whether the library documents
 it, and the script under ``third_party/deviations`` that shows it. Every other check is expected
 to pass, or to be skipped where the spec or the machine says so. The rules applied are those of
-issue #20 (README.md, "Method"). ``python -m third_party.expected`` writes ``expected.json``.
+issue #20 (README.md, "Method"). ``python -m third_party.expected`` writes ``expected.json``;
+``--markdown`` prints the README's deviation tables.
 """
 
 from __future__ import annotations
@@ -292,7 +293,7 @@ EXPECTATIONS: tuple[Row, ...] = (
         _math_blocked("update_clipping", "AdamW with update clipping (no switch to turn it off)",
                       "yes, intentional: 'AdamW with update clipping and optional low precision Kahan summation.' (optimizer/adamw.py:17)",
                       _PO + "stable_adamw_update_clipping"),
-        Deviation("step_per_group", _po_step.summary, ("step_counter",), (), _po_step.documented, _po_step.script),
+        _po_step,
         Deviation("other_default_betas", "betas default (0.9, 0.99) (torch (0.9, 0.999))", ("constructor_defaults",), (),
                   "yes, in the signature (optimizer/adamw.py:39)", _PO + "stable_adamw_defaults_and_positions"),
         Deviation("positional_order", "positional order lr, betas, kahan_sum, weight_decay, ... eps (torch: lr, betas, eps, weight_decay, amsgrad)",
@@ -322,7 +323,7 @@ EXPECTATIONS: tuple[Row, ...] = (
                   (), (), "no", _HB + "sgd_complex"),
         Deviation("sparse_grads_rejected", "sparse grads raise RuntimeError('unsupported memory format option Preserve'); torch's SGD steps them",
                   ("sparse_grads",), (), "no", _HB + "sparse_grads"),
-    ), kept=(("params equal torch's within rounding: momentum 0 and 0.9, Tensor lr, complex", _HB + "sgd_keeps_math"),)),
+    ), kept=(("params equal torch's within float32 rounding: momentum 0 and 0.9, weight_decay without momentum, 0-d Tensor lr", _HB + "sgd_keeps_math"),)),
     Row("heavyball.AdamW", (
         _math_blocked("eps_as_floor", "the denominator is max(sqrt(v̂), ε) (utils.py:420), not sqrt(v̂) + ε",
                       "no: one helper for every optimizer, neither README nor docstrings mention it", _HB + "adamw_eps_as_floor"),
@@ -525,7 +526,44 @@ def expected_document() -> dict[str, object]:
     return {"written_before_the_run": True, "rules": "issue #20, see third_party/README.md", "rows": rows}
 
 
+def deviation_tables() -> str:
+    """Markdown, one table per library: each deviation once, with the classes it affects, the
+    checks it must fail, whether the library documents it, and its script (for README.md)."""
+    document = expected_document()["rows"]
+    lines: list[str] = []
+    libraries: dict[str, list[tuple[str, dict]]] = {}
+    for name, row in document.items():
+        libraries.setdefault(row["distribution"], []).append((name, row))
+    for library, rows in libraries.items():
+        lines += [f"### {library}", "", "| deviation | class: what differs | checks it must fail | documented by the library? | script |",
+                  "|---|---|---|---|---|"]
+        by_slug: dict[str, list[tuple[str, dict]]] = {}
+        for name, row in rows:
+            for deviation in row["deviations"]:
+                by_slug.setdefault(deviation["slug"], []).append((name.rpartition(".")[2], deviation))
+        for slug, members in by_slug.items():
+            def each(key: str, empty: str) -> str:
+                values = {", ".join(d[key]) if isinstance(d[key], list) else d[key] for _, d in members}
+                if len(values) == 1:
+                    return next(iter(values)) or empty
+                return "; ".join(f"{cls}: {(', '.join(d[key]) if isinstance(d[key], list) else d[key]) or empty}" for cls, d in members)
+            classes = ", ".join(cls for cls, _ in members)
+            summary = each("summary", "")
+            blocked = " Blocks every math and trajectory check (NOT JUDGED)." if any(EVERY_MATH_CHECK in d["blocks"] for _, d in members) else ""
+            scripts = ", ".join(sorted({f"`{d['script'].rpartition('.')[2]}`" for _, d in members}))
+            cell = lambda text: text.replace("|", "/")  # noqa: E731
+            lines.append(f"| {slug} | {classes}: {cell(summary)}{blocked} | {each('fails', 'none (not observable)')} | {cell(each('documented', 'no'))} | {scripts} |")
+        kept = [(name, k) for name, row in rows for k in row["kept"]]
+        lines += ["", "Kept rules, each verified by a script that exits 0:", ""]
+        lines += [f"- `{name}`: {k['rule']} (`{k['script'].rpartition('.')[2]}`)" for name, k in kept]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--markdown"]:
+        print(deviation_tables())
+        return 0
     names = {i.name for i in IMPLEMENTATIONS}
     unknown = [row.name for row in EXPECTATIONS if row.name not in names]
     if unknown:
