@@ -260,7 +260,6 @@ _bb_no_differentiable = Deviation(
     "no_differentiable", "no differentiable option", ("differentiable",), (), "by omission", _BB + "missing_options",
 )
 
-_SPARSE_SUPPORTED = {"sgd", "adagrad"}
 # bitsandbytes' SGD raises on momentum = 0, which every check pins unless its rule is about
 # momentum: only those, and the checks that never build an optimizer with it, can judge.
 _BNB_SGD_JUDGED = {
@@ -369,8 +368,9 @@ EXPECTATIONS: tuple[Row, ...] = (
                   "yes, in the signature and Args", _OP + "defaults_and_positions"),
         Deviation("positional_order", "positional order lr, betas, weight_decay, eps (torch: lr, betas, eps, weight_decay, amsgrad)",
                   ("constructor_defaults",), (), "in the signature", _OP + "defaults_and_positions"),
-        Deviation("betas_stored_as_beta1_beta2", "groups store 'beta1' and 'beta2', not 'betas': betas assigned in param_groups are ignored",
-                  ("constructor_defaults", "group_options", "hyperparameter_changes", "load_state_dict_restores_hyperparameters"), (),
+        Deviation("betas_stored_as_beta1_beta2", "groups store 'beta1' and 'beta2', not 'betas': a group's own betas, or betas assigned in param_groups, are ignored",
+                  ("constructor_defaults", "group_options", "per_group_hyperparameters", "hyperparameter_changes", "add_param_group",
+                   "state_dict_depth", "load_state_dict_restores_hyperparameters"), (),
                   "no", _OP + "betas_stored_as_beta1_beta2"),
         Deviation("no_amsgrad", "no amsgrad option", ("amsgrad", "amsgrad_with_weight_decay", "constructor_defaults", "group_options"), (),
                   f"yes: {_OPTIMI_DIFFERENCES}, line 218 'optimi Adam optimizers do not support AMSGrad'", _OP + "missing_options"),
@@ -389,8 +389,9 @@ EXPECTATIONS: tuple[Row, ...] = (
                   "yes, in the signature and Args", _OP + "defaults_and_positions"),
         Deviation("positional_order", "positional order lr, betas, weight_decay, eps (torch: lr, betas, eps, weight_decay, amsgrad)",
                   ("constructor_defaults",), (), "in the signature", _OP + "defaults_and_positions"),
-        Deviation("betas_stored_as_beta1_beta2", "groups store 'beta1' and 'beta2', not 'betas': betas assigned in param_groups are ignored",
-                  ("constructor_defaults", "group_options", "hyperparameter_changes", "load_state_dict_restores_hyperparameters"), (),
+        Deviation("betas_stored_as_beta1_beta2", "groups store 'beta1' and 'beta2', not 'betas': a group's own betas, or betas assigned in param_groups, are ignored",
+                  ("constructor_defaults", "group_options", "per_group_hyperparameters", "hyperparameter_changes", "add_param_group",
+                   "state_dict_depth", "load_state_dict_restores_hyperparameters"), (),
                   "no", _OP + "betas_stored_as_beta1_beta2"),
         Deviation("no_amsgrad", "no amsgrad option", ("amsgrad", "amsgrad_with_weight_decay", "constructor_defaults", "group_options"), (),
                   f"yes: {_OPTIMI_DIFFERENCES}, line 218 'optimi Adam optimizers do not support AMSGrad'", _OP + "missing_options"),
@@ -423,7 +424,9 @@ EXPECTATIONS: tuple[Row, ...] = (
                   "no: Args say 'lr_decay (int, defaults to 0): The learning rate decay.'", _BB + "adagrad_options_rejected"),
         Deviation("initial_accumulator_value_rejected", "initial_accumulator_value != 0 raises ValueError", ("initial_accumulator_value",), _EVERY_HYPERPARAMETER,
                   "no: Args say 'The initial momemtum values.'", _BB + "adagrad_options_rejected"),
-        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse_rejected,
+        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy,
+        Deviation("sparse_grads_rejected", "sparse grads raise RuntimeError('unsupported memory format option Contiguous'): torch's Adagrad steps them, and with weight_decay raises its own message",
+                  ("sparse_grads", "sparse_grad_error"), (), "no", _BB + "sparse_grads"),
     ), kept=(("params equal torch's within float32 rounding: defaults, weight decay, eps", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.RMSprop", (
         Deviation("momentum_ignored", "momentum is accepted and ignored: the CPU kernel has no momentum buffer", ("momentum",), _EVERY_HYPERPARAMETER,
@@ -431,7 +434,8 @@ EXPECTATIONS: tuple[Row, ...] = (
         Deviation("centered_rejected", "centered=True raises NotImplementedError('Centered RMSprop is not supported!')",
                   ("centered", "centered_with_weight_decay", "centered_with_momentum"), _EVERY_HYPERPARAMETER, "no: Args list centered", _BB + "rmsprop_rejected_values"),
         Deviation("alpha_stored_in_betas", "groups keep alpha as betas[0] ('alpha' is absent): a group's own alpha, or one assigned in param_groups, is ignored",
-                  ("per_group_hyperparameters", "hyperparameter_changes", "add_param_group", "load_state_dict_restores_hyperparameters"), (),
+                  ("per_group_hyperparameters", "hyperparameter_changes", "add_param_group", "state_dict_depth",
+                   "load_state_dict_restores_hyperparameters"), (),
                   "no", _BB + "rmsprop_alpha_stored_in_betas"),
         Deviation("alpha_zero_rejected", "alpha = 0 raises NotImplementedError('RMSprop with alpha==0.0 is not supported!')",
                   ("alpha_bounds", "constructor_validation"), (), "no", _BB + "rmsprop_rejected_values"),
@@ -463,10 +467,10 @@ def _skip_reason(spec: str, check: str) -> str | None:
         return "no CUDA device on this machine"
     if check == "step_counter" and spec_of.step_key is None:
         return f"torch.optim's {spec} keeps no step counter"
-    if check == "sparse_grads" and spec not in _SPARSE_SUPPORTED:
+    if check == "sparse_grads" and spec_of.sparse_hyperparameters is None:
         return f"torch.optim's {spec} does not take sparse grads (sparse_grad_error judges that)"
-    if check == "sparse_grad_error" and spec in _SPARSE_SUPPORTED:
-        return f"torch.optim's {spec} takes sparse grads (sparse_grads judges them)"
+    if check == "sparse_grad_error" and spec_of.sparse_gradients and not spec_of.sparse_invalid_arguments:
+        return f"torch.optim's {spec} takes sparse grads under every valid argument (sparse_grads judges them)"
     if check == "fused_rejected" and "fused" in spec_of.capabilities:
         return f"torch.optim's {spec} takes fused=True"
     return None
