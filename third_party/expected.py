@@ -6,7 +6,7 @@ leave NOT JUDGED (blocked by the deviation's first failing check), whether the l
 it, and the script under ``third_party/deviations`` that shows it. Every other check is expected
 to pass, or to be skipped where the spec or the machine says so. The rules applied are those of
 issue #20 (README.md, "Method"). ``python -m third_party.expected`` writes ``expected.json``;
-``--markdown`` prints the README's deviation tables.
+``--markdown`` prints the README's summary and deviation tables.
 """
 
 from __future__ import annotations
@@ -530,6 +530,36 @@ def expected_document() -> dict[str, object]:
     return {"written_before_the_run": True, "rules": "issue #20, see third_party/README.md", "rows": rows}
 
 
+def _documented(text: str) -> str:
+    if text.startswith(("yes", "in the", "partly")):
+        return "yes"
+    return "omission" if text.startswith("by omission") else "no"
+
+
+def summary_table() -> str:
+    """Markdown: per row, its deviations (documented or not) and expected verdict counts, with
+    the run's columns left to fill (for README.md)."""
+    lines = [
+        "| row | spec | deviations | documented: yes / by omission / no | checks | expected pass | fail | not judged | skip "
+        "| actual: as expected | false alarms | missed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    totals = {"yes": 0, "omission": 0, "no": 0}
+    for name, row in expected_document()["rows"].items():
+        counts = {k: sum(v["outcome"] == k for v in row["checks"].values()) for k in ("pass", "fail", "not_judged", "skip")}
+        kinds = [_documented(d["documented"]) for d in row["deviations"]]
+        for kind in totals:
+            totals[kind] += kinds.count(kind)
+        lines.append(
+            f"| `{name}` | {row['spec']} | {len(kinds)} | {kinds.count('yes')} / {kinds.count('omission')} / {kinds.count('no')} "
+            f"| {len(row['checks'])} | {counts['pass']} | {counts['fail']} | {counts['not_judged']} | {counts['skip']} "
+            "| _to fill_ | _to fill_ | _to fill_ |"
+        )
+    lines += ["", f"In all {sum(totals.values())} deviations, counted per class: {totals['yes']} documented by the library "
+              f"(in its docs, README or signature), {totals['omission']} by omission only, {totals['no']} not documented."]
+    return "\n".join(lines)
+
+
 def deviation_tables() -> str:
     """Markdown, one table per library: each deviation once, with the classes it affects, the
     checks it must fail, whether the library documents it, and its script (for README.md)."""
@@ -566,7 +596,7 @@ def deviation_tables() -> str:
 
 def main() -> int:
     if sys.argv[1:] == ["--markdown"]:
-        print(deviation_tables())
+        print(f"{summary_table()}\n\n{deviation_tables()}")
         return 0
     names = {i.name for i in IMPLEMENTATIONS}
     unknown = [row.name for row in EXPECTATIONS if row.name not in names]
