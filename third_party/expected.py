@@ -249,6 +249,11 @@ _bb_complex = Deviation(
     "complex_imaginary_dropped", "complex params are stepped through g.float() / p.data.float(): the imaginary part is dropped",
     ("complex_params",), (), "no", _BB + "complex_imaginary_dropped",
 )
+_bb_validation = Deviation(
+    "validation_differs", "a multi-element Tensor lr raises RuntimeError ('Boolean value of Tensor ...'), not torch's ValueError; "
+    "other checks name other options ('Invalid beta parameter at index 0' for RMSprop's alpha) or refuse instead of validating",
+    ("constructor_validation",), (), "no", _BB + "validation_differs",
+)
 _bb_group_options = Deviation(
     "group_options_missing", "groups lack torch's flags (maximize, foreach, differentiable, ...) and hold 'betas', 'alpha', 't_alpha', ... of its own",
     ("group_options", "constructor_defaults"), (), "by omission", _BB + "missing_options",
@@ -412,19 +417,19 @@ EXPECTATIONS: tuple[Row, ...] = (
                   "by omission", _BB + "missing_options"),
         Deviation("amsgrad_ignored", "amsgrad=True is accepted and dropped (never passed on): plain Adam runs",
                   ("amsgrad",), _EVERY_HYPERPARAMETER, "no: Args describe amsgrad as if it worked", _BB + "adam_amsgrad_ignored"),
-        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse,
+        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_validation, _bb_sparse,
     ), kept=(("params equal torch's within float32 rounding: defaults, large eps, betas 0, lr 0, Tensor lr, complex", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.AdamW", (
         Deviation("amsgrad_ignored", "amsgrad=True is accepted and dropped (never passed on): plain AdamW runs",
                   ("amsgrad", "amsgrad_with_weight_decay"), _EVERY_HYPERPARAMETER, "no: Args describe amsgrad as if it worked", _BB + "adam_amsgrad_ignored"),
-        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse,
+        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_validation, _bb_sparse,
     ), kept=(("params equal torch's within float32 rounding: weight decay", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.Adagrad", (
         Deviation("lr_decay_rejected", "lr_decay != 0 raises ValueError('Lr Decay != 0.0 not supported!')", ("lr_decay",), _EVERY_HYPERPARAMETER,
                   "no: Args say 'lr_decay (int, defaults to 0): The learning rate decay.'", _BB + "adagrad_options_rejected"),
         Deviation("initial_accumulator_value_rejected", "initial_accumulator_value != 0 raises ValueError", ("initial_accumulator_value",), _EVERY_HYPERPARAMETER,
                   "no: Args say 'The initial momemtum values.'", _BB + "adagrad_options_rejected"),
-        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy,
+        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_validation,
         Deviation("sparse_grads_rejected", "sparse grads raise RuntimeError('unsupported memory format option Contiguous'): torch's Adagrad steps them, and with weight_decay raises its own message",
                   ("sparse_grads", "sparse_grad_error"), (), "no", _BB + "sparse_grads"),
     ), kept=(("params equal torch's within float32 rounding: defaults, weight decay, eps", _BB + "keeps_math"),)),
@@ -437,9 +442,9 @@ EXPECTATIONS: tuple[Row, ...] = (
                   ("per_group_hyperparameters", "hyperparameter_changes", "add_param_group", "state_dict_depth",
                    "load_state_dict_restores_hyperparameters"), (),
                   "no", _BB + "rmsprop_alpha_stored_in_betas"),
-        Deviation("alpha_zero_rejected", "alpha = 0 raises NotImplementedError('RMSprop with alpha==0.0 is not supported!')",
+        Deviation("alpha_bounds_rejected", "alpha = 0 raises NotImplementedError('RMSprop with alpha==0.0 is not supported!'), alpha = 1 ValueError ('Invalid beta parameter at index 0: 1.0'); torch takes 0 <= alpha <= 1",
                   ("alpha_bounds", "constructor_validation"), (), "no", _BB + "rmsprop_rejected_values"),
-        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_sparse,
+        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_float32, _bb_complex, _bb_layout, _bb_copy, _bb_validation, _bb_sparse,
     ), kept=(("params equal torch's within float32 rounding: defaults, weight decay", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.SGD", (
         Deviation("momentum_required", "momentum = 0 (torch's default, pinned by every check not about momentum) raises NotImplementedError('SGD without momentum is not supported!')",
