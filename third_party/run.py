@@ -204,10 +204,16 @@ def _deviation_status(deviation: dict[str, Any], actual: dict[str, dict[str, Any
 
 def comparison_report(expected: dict[str, Any], reports: dict[str, dict[str, Any]]) -> str:
     """Markdown: false alarms, missed deviations, other mismatches, and the deviations per
-    library (documented by it? reported by the suite?), for the rows that have a report."""
-    rows = {name: row for name, row in expected["rows"].items() if name in reports}
+    library (documented by it? reported by the suite?), for the rows that have a report. A row
+    whose report has an error and no checks is listed apart: nothing of it can be compared."""
+    unchecked = {name: report["error"] for name, report in reports.items() if report.get("error") and not report.get("checks")}
+    rows = {name: row for name, row in expected["rows"].items() if name in reports and name not in unchecked}
     mismatches = [m for name, row in rows.items() for m in compare_row(name, row, reports[name])]
-    lines = [f"# Actual vs expected verdicts ({len(rows)} rows)", ""]
+    lines = [f"# Actual vs expected verdicts ({len(rows)} rows compared)", ""]
+    if unchecked:
+        lines += [f"## Rows the suite could not check: {len(unchecked)}", ""]
+        lines += [f"- `{name}`: {str(error).splitlines()[0][:300]}" for name, error in unchecked.items()]
+        lines.append("")
     for kind, title in (("false_alarm", "False alarms (a check failed on a rule the class keeps, or that should wait)"),
                         ("missed", "Missed deviations (a check expected to fail passed or was not judged)")):
         chosen = [m for m in mismatches if m.kind == kind]
@@ -217,12 +223,20 @@ def comparison_report(expected: dict[str, Any], reports: dict[str, dict[str, Any
     others = [m for m in mismatches if m.kind not in ("false_alarm", "missed")]
     lines += [f"## Other mismatches: {len(others)}", ""]
     lines += [f"- `{m.row}` {m.check} ({m.kind}): expected {m.expected}, got {m.actual}. {m.detail}" for m in others]
-    lines += ["", "## Counts per row", "", "| row | checks | as expected | false alarms | missed | other |", "|---|---|---|---|---|---|"]
+    lines += [
+        "", "## Counts per row", "",
+        "| row | checks | as expected | false alarms: expected pass | expected not judged | missed | other |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, row in rows.items():
         mine = [m for m in mismatches if m.row == name]
-        count = {kind: sum(m.kind == kind for m in mine) for kind in ("false_alarm", "missed")}
-        other = len(mine) - sum(count.values())
-        lines.append(f"| `{name}` | {len(row['checks'])} | {len(row['checks']) - len(mine)} | {count['false_alarm']} | {count['missed']} | {other} |")
+        alarms = [m for m in mine if m.kind == "false_alarm"]
+        on_kept = sum(m.expected == "pass" for m in alarms)
+        missed = sum(m.kind == "missed" for m in mine)
+        lines.append(
+            f"| `{name}` | {len(row['checks'])} | {len(row['checks']) - len(mine)} | {on_kept} | {len(alarms) - on_kept} "
+            f"| {missed} | {len(mine) - len(alarms) - missed} |"
+        )
     lines += ["", "## Deviations per library", ""]
     libraries: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     for name, row in rows.items():

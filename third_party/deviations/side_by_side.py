@@ -52,9 +52,9 @@ class Stepped:
 def _grad(shape: Sequence[int], dtype: torch.dtype, seed: int) -> Tensor:
     generator = torch.Generator().manual_seed(seed)
     real = dtype.to_real() if dtype.is_complex else dtype
-    grad = torch.randn(*shape, generator=generator, dtype=torch.float64)
+    grad = torch.randn(tuple(shape), generator=generator, dtype=torch.float64)
     if dtype.is_complex:
-        grad = torch.complex(grad, torch.randn(*shape, generator=generator, dtype=torch.float64))
+        grad = torch.complex(grad, torch.randn(tuple(shape), generator=generator, dtype=torch.float64))
     return grad.to(dtype) if dtype.is_complex else grad.to(real)
 
 
