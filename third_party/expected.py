@@ -39,14 +39,6 @@ _TRAJECTORY_CHECKS = (
     "copy_and_pickle", "load_state_dict_restores_hyperparameters", "differentiable",
     "step_hooks_act", "multiple_devices",
 )
-# Checks that draw every hyperparameter, not only those of their rule: a scenario's deviation
-# (weight decay, say) blocks them rather than failing them.
-_EVERY_HYPERPARAMETER = (
-    "tensor_sizes", "per_group_hyperparameters", "hyperparameter_changes", "add_param_group",
-    "state_dict_depth", "load_state_dict_restores_hyperparameters",
-)
-
-
 @dataclass(frozen=True)
 class Deviation:
     """One root cause: how the class differs from torch's, and what that must show."""
@@ -83,11 +75,6 @@ def _waiting(deviation: Deviation) -> Deviation:
     JUDGED: counted, expected to be reported by no check of this row."""
     return Deviation(deviation.slug, f"{deviation.summary} (the checks that would show it wait on update_math)",
                      (), (), deviation.documented, deviation.script)
-
-
-def _scenario(slug: str, summary: str, fails: tuple[str, ...], documented: str, script: str) -> Deviation:
-    """A deviation in one option's math: its scenarios fail; checks drawing every option wait."""
-    return Deviation(slug, summary, fails, _EVERY_HYPERPARAMETER, documented, script)
 
 
 # --- pytorch-optimizer 4.1.0 -----------------------------------------------------------------
