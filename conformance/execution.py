@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Mapping
+from typing import Any
 
+from .blame import call_site, is_suite_error, suite_error_message
 from .checks.check import Check
 from .failures import CheckFailure, CheckSkipped, MissingAPI
+from .judging import judged
 from .report import CheckResult, Outcome
 from .subject import Subject
 from .surface import missing_api
 
-__all__ = ["run_check"]
+__all__ = ["LazyJudge", "run_check"]
 
 
 def _draws(error: BaseException) -> str:
@@ -23,18 +27,34 @@ def _draws(error: BaseException) -> str:
     )
 
 
-def _explain(error: BaseException) -> str:
-    if isinstance(error, BaseExceptionGroup):  # hypothesis: flaky, or several distinct bugs
-        return _explain(error.exceptions[0])
+def _first(error: BaseException) -> BaseException:
+    # hypothesis raises a group for a flaky example or several distinct failures.
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
+
+
+def _result(error: BaseException) -> tuple[Outcome, str, dict[str, Any]]:
+    error = _first(error)
+    if isinstance(error, CheckSkipped):
+        return Outcome.SKIPPED, str(error), {}
     if isinstance(error, MissingAPI):
-        return str(error)
+        return Outcome.FAILED, str(error), {"relies_on": error.relies_on, "missing": str(error)}
     if isinstance(error, CheckFailure):
-        return str(error) + _draws(error)
+        return Outcome.FAILED, str(error) + _draws(error), {"relies_on": error.relies_on}
     missing = missing_api(error)
     if missing is not None:
-        return missing
+        return Outcome.FAILED, missing, {"missing": missing}
+    if is_suite_error(error):
+        return Outcome.ERROR, suite_error_message(error), {}
+    site = call_site(error)
     trace = "".join(traceback.format_exception(error, limit=-4))
-    return f"the check raised {type(error).__name__}: {error}{_draws(error)}\n{trace}"
+    return (
+        Outcome.FAILED,
+        f"{f'`{site}`' if site else 'a call into the implementation'} raised "
+        f"{type(error).__name__}: {error}{_draws(error)}\n{trace}",
+        {},
+    )
 
 
 def run_check(check: Check, subject: Subject) -> CheckResult:
@@ -42,11 +62,34 @@ def run_check(check: Check, subject: Subject) -> CheckResult:
     start = time.perf_counter()
     try:
         check.run(subject)
-    except CheckSkipped as skip:
-        outcome, message = Outcome.SKIPPED, str(skip)
     except Exception as error:
-        outcome, message = Outcome.FAILED, _explain(error)
+        outcome, message, links = _result(error)
     else:
-        outcome, message = Outcome.PASSED, ""
+        outcome, message, links = Outcome.PASSED, "", {}
     duration = time.perf_counter() - start
-    return CheckResult(check.name, outcome, check.rule, message, duration_s=duration)
+    return CheckResult(check.name, outcome, check.rule, message, duration_s=duration, **links)
+
+
+class LazyJudge:
+    """Judges checks run one at a time (a pytest item each): a failing check's result is
+    turned into NOT_JUDGED when a check it relies on fails too, running that one on demand,
+    once per process."""
+
+    def __init__(self, subject: Subject, checks: Mapping[str, Check]) -> None:
+        self.subject = subject
+        self.checks = checks
+        self._results: dict[str, CheckResult] = {}
+
+    def result(self, name: str) -> CheckResult | None:
+        """The raw result of the named check (run now if not yet), or None if not selectable."""
+        if name not in self._results:
+            if name not in self.checks:
+                return None
+            self._results[name] = run_check(self.checks[name], self.subject)
+        return self._results[name]
+
+    def judge(self, name: str) -> CheckResult:
+        """The named check's result, judged against the checks it relies on."""
+        result = self.result(name)
+        assert result is not None, f"no check named {name!r}"
+        return judged([result], self.result)[0]

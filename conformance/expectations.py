@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .case import Case
+import torch
+
+from .blame import call_site, is_suite_error
+from .case import Case, FillLR, SparseGrad, TensorLR, contiguous_stride, hyperparameters_per_step
 from .comparison import OracleComparison
-from .failures import CheckFailure, MissingAPI
+from .failures import CheckFailure, MissingAPI, OracleMismatch
 from .oracle import run_oracle
+from .paths import torch_paths_agree
 from .replay import Relay, Stepped, snapshot, stepping
 from .snippet import render_case
 from .spec import OptimizerSpec
 from .subject import Subject
-from .surface import accepts, missing_api, takes_param_groups
+from .surface import missing_api, takes_param_groups
 from .target import Target
 
 __all__ = [
@@ -23,8 +28,10 @@ __all__ = [
     "expect_param_groups",
     "expect_same_error",
     "expect_trajectory",
+    "fitted_case",
     "outcome_of",
     "raised",
+    "relied_on",
 ]
 
 Inspection = Callable[[Stepped], str | None]
@@ -42,20 +49,25 @@ def raised(error: BaseException) -> str:
 
 
 def outcome_of(call: Callable[[], Any]) -> BaseException | None:
-    """The exception ``call`` raises, or None."""
+    """The exception ``call`` raises, or None. The suite's own verdicts (a
+    :class:`CheckFailure` raised while reading what the call left) propagate."""
     try:
         call()
+    except CheckFailure:
+        raise
     except Exception as error:
         return error
     return None
 
 
-def expect_param_groups(target: Target) -> None:
-    """``target`` takes param groups, as a check about them needs; else one line says so."""
-    if not takes_param_groups(target.factory):
+def expect_param_groups(subject: Subject) -> None:
+    """The implementation takes param groups, as a check about them needs; else one line says
+    so, and per_group_hyperparameters reports it."""
+    if not takes_param_groups(subject.factory):
         raise MissingAPI(
-            f"{target.name} does not take param groups (a list of dicts holding 'params', as "
-            "torch.optim.Optimizer does), which this rule needs"
+            f"{subject.target.name} does not take param groups (a list of dicts holding "
+            "'params', as torch.optim.Optimizer does), which this rule needs",
+            relies_on=("per_group_hyperparameters",),
         )
 
 
@@ -90,31 +102,61 @@ def expect_same_error(
         )
 
 
-def _fitted(options: Mapping[str, Any], target: Target, spec: OptimizerSpec) -> dict[str, Any]:
-    """``options`` without those ``target`` does not take that are at their default value: an
-    implementation lacking an option is judged on it only by the checks about it.
+def relied_on(case: Case, spec: OptimizerSpec) -> tuple[str, ...]:
+    """The checks whose rules a comparison of ``case`` with the oracle relies on: the base
+    update rule, the scenario of each option set to a non-default value, and the checks about
+    the kinds of params, grads and lr the case uses."""
+    scenarios = [s.name for s in spec.scenarios]
+    relied = scenarios[:1]
+    used: set[str] = set()
+    for step in hyperparameters_per_step(case, spec):
+        for options in step:
+            used |= {k for k, v in options.items() if k in spec.defaults and v != spec.defaults[k]}
+    base = spec.base_hyperparameters
+    relied += sorted(k for k in used if k in scenarios and (base is None or k not in base))
+    dtypes = {p.dtype for p in case.params}
+    kinds = {
+        "dtypes": bool(dtypes & {torch.bfloat16, torch.float16}),
+        "complex_params": any(d.is_complex for d in dtypes),
+        "memory_layouts": any(p.stride != contiguous_stride(p.shape) or not p.shape for p in case.params),
+        "tensor_lr": _tensor_lr(case),
+        "sparse_grads": any(isinstance(g, SparseGrad) for step in case.grads for g in step),
+        "per_group_hyperparameters": any(g.options for g in case.groups),
+        "hyperparameter_changes": any(case.changes),
+        "add_param_group": case.added_groups > 0,
+        "none_grad_skipped": any(g is None for step in case.grads for g in step),
+    }
+    return tuple(relied + [name for name, used_here in kinds.items() if used_here])
 
-    Raises:
-        CheckFailure: ``target`` does not take an option set to another value.
-    """
-    kept = {}
-    for key, value in options.items():
-        if accepts(target.factory, key):
-            kept[key] = value
-        elif key not in spec.defaults or value != spec.defaults[key]:
-            raise MissingAPI(
-                f"{target.name} does not take the option {key!r}, which this rule needs "
-                f"({key}={value!r}; {spec.reference_name} takes it)"
-            )
-    return kept
+
+def _tensor_lr(case: Case) -> bool:
+    options = [case.constructor, *(g.options for g in case.groups)]
+    options += [o for change in case.changes for o in change.values()]
+    return any(isinstance(v, (TensorLR, FillLR)) for o in options for v in o.values())
 
 
-def _fitted_case(case: Case, target: Target, spec: OptimizerSpec) -> Case:
+def fitted_case(case: Case, subject: Subject) -> Case:
+    """``case`` as passed to the implementation (see :meth:`Options.fitted`)."""
+    options = subject.options
     groups = tuple(
-        dataclasses.replace(g, options=_fitted(g.options, target, spec)) for g in case.groups
+        dataclasses.replace(g, options=options.fitted(g.options, constructor=False))
+        for g in case.groups
     )
-    return dataclasses.replace(
-        case, constructor=_fitted(case.constructor, target, spec), groups=groups
+    changes = tuple(
+        {g: options.fitted(o, constructor=False) for g, o in change.items()} for change in case.changes
+    )
+    constructor = options.fitted(case.constructor, constructor=True)
+    return dataclasses.replace(case, constructor=constructor, groups=groups, changes=changes)
+
+
+def _stepping_error(step: int, error: Exception, snippet: str, relies_on: tuple[str, ...]) -> CheckFailure:
+    site = call_site(error)
+    return CheckFailure(
+        f"during step {step} (which includes building the optimizer, changing param_groups "
+        f"and handing over state), {f'`{site}`' if site else 'the implementation'} "
+        f"{raised(error)}",
+        snippet,
+        relies_on=relies_on,
     )
 
 
@@ -126,40 +168,65 @@ def expect_trajectory(
     relay: Relay | None = None,
     inspect: Inspection | None = None,
     every_step: bool = True,
+    judge_state: bool = False,
+    compare: bool = True,
 ) -> None:
     """Step ``case`` on ``start`` (default: the implementation), handing over per ``relay``.
     After every step (or, unless ``every_step``, after the last: deriving tolerances costs a
-    backward pass through all steps so far) the params and state must match the oracle within
-    tolerance, and after every step ``inspect`` (if given) must find no problem."""
-    first = subject.target if start is None else start
-    if relay is not None:
+    backward pass through all steps so far) the params (and, with ``judge_state``, the state's
+    buffers) must match the oracle within tolerance or one of torch's own paths, unless not
+    ``compare``; after every step ``inspect`` (if given) must find no problem.
+
+    Raises:
+        OracleMismatch: values left the oracle's trajectory; it names the checks the
+            comparison relied on.
+        CheckFailure: the implementation raised, or ``inspect`` found a problem.
+    """
+    implementation = subject.target
+    first = implementation if start is None else start
+    if relay is not None and relay.target is implementation:
         given = case.constructor if relay.constructor is None else relay.constructor
-        relay = dataclasses.replace(relay, constructor=_fitted(given, relay.target, subject.spec))
-    case = _fitted_case(case, first, subject.spec)
-    if not case.plain_params:
-        expect_param_groups(first)
-    comparison = OracleComparison(case, subject.spec, run_oracle(case, subject.spec))
+        relay = dataclasses.replace(
+            relay, constructor=subject.options.fitted(given, constructor=True)
+        )
+    if first is implementation:
+        case = fitted_case(case, subject)
+        if not case.plain_params:
+            expect_param_groups(subject)
+    relies = relied_on(case, subject.spec)
+    if relay is not None and relay.target is not implementation:
+        # The reference loads the implementation's state dict: torch's layout is assumed.
+        relies += ("state_layout", "step_counter")
+    elif relay is not None and first is not implementation:
+        relies += ("cross_load_from_reference",)
+    snippet = functools.partial(render_case, case, first, str(subject.device), relay)
+    oracle = run_oracle(case, subject.spec) if compare else None
+    comparison = None if oracle is None else OracleComparison(case, subject.spec, oracle, judge_state)
     steps = stepping(case, first.factory, subject.device, relay)
     for step in range(1, case.steps + 1):
         try:
             stepped = next(steps)
-        except MissingAPI:
-            raise
         except CheckFailure as failure:  # the case itself found the rule broken
-            snippet = render_case(case, first, str(subject.device), relay)
-            raise CheckFailure(failure.problem, snippet) from failure
+            raise CheckFailure(failure.problem, snippet(), failure.relies_on) from failure
         except Exception as error:
             missing = missing_api(error)
             if missing is not None:
                 raise MissingAPI(missing) from error
-            raise CheckFailure(
-                f"during step {step} (which includes building the optimizer, changing "
-                f"param_groups and handing over state), the implementation {raised(error)}",
-                render_case(case, first, str(subject.device), relay),
-            ) from error
-        compared = every_step or step == case.steps
-        problem = comparison.mismatch(step, snapshot(stepped, subject.spec)) if compared else None
-        if problem is None and inspect is not None:
-            problem = inspect(stepped)
+            if is_suite_error(error):
+                raise
+            # Valid arguments rejected at construction: constructor_validation reports that.
+            building = "constructor_validation" if step == 1 and "factory(" in call_site(error) else None
+            raise _stepping_error(step, error, snippet(), (*relies, *filter(None, [building]))) from error
+        if comparison is not None and (every_step or step == case.steps):
+            current = snapshot(stepped, subject.spec)
+            problem = comparison.mismatch(step, current)
+            if problem is not None and not (
+                relay is None and torch_paths_agree(subject, case, step, current, comparison)
+            ):
+                raise OracleMismatch(problem, snippet(), relies)
+        try:
+            problem = None if inspect is None else inspect(stepped)
+        except CheckFailure as failure:
+            raise CheckFailure(failure.problem, snippet(), failure.relies_on) from failure
         if problem is not None:
-            raise CheckFailure(problem, render_case(case, first, str(subject.device), relay))
+            raise CheckFailure(problem, snippet())

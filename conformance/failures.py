@@ -1,34 +1,58 @@
-"""The outcomes a check raises: a failure that explains itself, or a skip with its reason."""
+"""What a check raises: a failure that explains itself (and names the checks whose rules its
+observation relied on), or a skip with its reason."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 
-__all__ = ["CheckFailure", "CheckSkipped", "MissingAPI"]
+__all__ = ["CheckFailure", "CheckSkipped", "MissingAPI", "MissingOption", "OracleMismatch", "relying_on"]
 
 
 class CheckFailure(AssertionError):
     """The implementation broke the rule a check enforces.
 
     ``problem`` says where and how (expected vs actual); ``snippet`` is a script reproducing it.
+    ``relies_on`` names the checks whose rules the observation also relied on: where one of
+    them fails in the same run, this failure is not a deviation of its own, and the check is
+    reported as not judged, blocked by it (:mod:`conformance.judging`).
     """
 
-    def __init__(self, problem: str, snippet: str | None = None) -> None:
+    def __init__(
+        self, problem: str, snippet: str | None = None, relies_on: Iterable[str] = ()
+    ) -> None:
         self.problem = problem
         self.snippet = snippet
+        self.relies_on = tuple(relies_on)
         message = problem
         if snippet is not None:
             message += "\nreproduce:\n" + textwrap.indent(snippet, "    ")
         super().__init__(message)
 
 
-class MissingAPI(CheckFailure):
-    """The implementation lacks a part of the reference's API (an attribute, an option, param
-    groups, a state dict format) that the check is about; the message is one line naming it."""
+class OracleMismatch(CheckFailure):
+    """Param values left the float64 oracle's trajectory: the observation relies on the update
+    math of every option and param kind the case used (``relies_on``)."""
 
-    def __init__(self, problem: str) -> None:
-        super().__init__(problem)
+
+class MissingAPI(CheckFailure):
+    """The implementation lacks a part of the reference's API (an attribute, param groups, a
+    state dict format) that the check is about; the message is one line naming it."""
+
+    def __init__(self, problem: str, relies_on: Iterable[str] = ()) -> None:
+        super().__init__(problem, relies_on=relies_on)
+
+
+class MissingOption(MissingAPI):
+    """The implementation does not take an option the check needs at a non-default value. The
+    check about that option (``relies_on``) reports it; any other check needing it is blocked."""
 
 
 class CheckSkipped(Exception):
     """The check does not apply to this run; the message says why."""
+
+
+def relying_on(blocker: str, problem: str) -> CheckFailure:
+    """A failure observed through a rule another check judges: where ``blocker`` fails in the
+    same run, this check is not judged; where it passes, this is the check's own deviation."""
+    return CheckFailure(problem, relies_on=(blocker,))

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from .specs import DEFAULT_SPEC, as_spec
 from .checks.check import Check
-from .failures import CheckFailure, CheckSkipped
+from .execution import LazyJudge
+from .failures import CheckFailure
 from .profiles import DEFAULT_PROFILE, settings_for
 from .recipe import available_checks
+from .report import Outcome
 from .runner import seed_for
 from .spec import OptimizerSpec
 from .subject import Subject
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
     import pytest
 
 __all__ = ["BoundCheck", "parametrize_with_checks"]
+
+# One judge per (implementation, spec, device, profile) in this process: each check runs once.
+_JUDGES: dict[tuple[Any, ...], LazyJudge] = {}
 
 
 class BoundCheck:
@@ -43,19 +48,29 @@ class BoundCheck:
 
     def __call__(self, implementation: Callable[..., Any]) -> None:
         """Run the check: returns if it passes, raises AssertionError (a CheckFailure saying
-        where and how) if it fails, and skips the test if the check does not apply."""
+        where and how) if it fails, and skips the test if the check does not apply or cannot
+        be judged because another check's deviation blocks it."""
         import pytest
+
+        result = self._judge(implementation).judge(self.name)
+        if result.outcome is Outcome.SKIPPED:
+            pytest.skip(result.message)
+        if result.outcome is Outcome.NOT_JUDGED:
+            pytest.skip(f"not judged, blocked by {', '.join(result.blocked_by)}")
+        if result.outcome in (Outcome.FAILED, Outcome.ERROR):
+            raise CheckFailure(f"{self.name}: {self.check.rule}\n{result.message}")
+
+    def _judge(self, implementation: Callable[..., Any]) -> LazyJudge:
         import torch
 
-        seed = seed_for(self.profile, None)
-        settings = settings_for(self.profile)
-        subject = Subject(describe(implementation), self.spec, torch.device(self.device), settings, seed)
-        try:
-            self.check.run(subject)
-        except CheckSkipped as skip:
-            pytest.skip(str(skip))
-        except CheckFailure as failure:
-            raise CheckFailure(f"{self.name}: {self.check.rule}\n{failure.problem}", failure.snippet) from None
+        key = (implementation, id(self.spec), self.device, self.profile)
+        if key not in _JUDGES:
+            seed = seed_for(self.profile, None)
+            settings = settings_for(self.profile)
+            subject = Subject(describe(implementation), self.spec, torch.device(self.device), settings, seed)
+            checks = {c.name: c for c in available_checks(self.spec)}
+            _JUDGES[key] = LazyJudge(subject, checks)
+        return _JUDGES[key]
 
     def __repr__(self) -> str:
         return f"<check {self.name}>"

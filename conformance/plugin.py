@@ -22,6 +22,7 @@ the aliases ``--adadelta-*`` and ``--conformance-*``, ini ``adadelta_*`` and ``c
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ import pytest
 
 if TYPE_CHECKING:
     from .checks.check import Check
+    from .execution import LazyJudge
     from .subject import Subject
 
 __all__ = [
@@ -67,6 +69,12 @@ class _Suite:
     checks: tuple[Check, ...]
     expected_failures: dict[str, str]
     profile: str
+
+    @functools.cached_property
+    def judge(self) -> LazyJudge:
+        from .execution import LazyJudge
+
+        return LazyJudge(self.subject, {c.name: c for c in self.checks})
 
 
 _SUITE = pytest.StashKey[_Suite]()
@@ -171,33 +179,50 @@ class ConformanceFailure(Exception):
     """A check failed; its message is the check's explanation."""
 
 
+class ConformanceSuiteError(Exception):
+    """The suite's own code crashed in a check: not the implementation's deviation."""
+
+
+# The key of the item property that carries a check's outcome to the terminal summary (also
+# from pytest-xdist workers).
+_PROPERTY = "optimizer_conformance"
+
+
 class ConformanceItem(pytest.Item):
     """One conformance check of the implementation under test, as a test."""
 
     def __init__(
-        self, *, check: Check, subject: Subject, construction_error: str | None, **kwargs: Any
+        self, *, check: Check, suite: _Suite, construction_error: str | None, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.check = check
-        self.subject = subject
+        self.suite = suite
+        self.subject = suite.subject
         self.construction_error = construction_error
 
     def runtest(self) -> None:
         from .report import Outcome
-        from .execution import run_check
 
         if self.construction_error is not None:
             raise ConformanceFailure(self.construction_error)
-        result = run_check(self.check, self.subject)
+        result = self.suite.judge.judge(self.check.name)
+        self.user_properties.append(
+            (_PROPERTY, {"outcome": result.outcome.value, "blocked_by": list(result.blocked_by),
+                         "summary": result.message.partition("\n")[0]})
+        )
         if result.outcome is Outcome.SKIPPED:
             pytest.skip(result.message)
+        if result.outcome is Outcome.NOT_JUDGED:
+            pytest.skip(f"not judged, blocked by {', '.join(result.blocked_by)}")
         if result.outcome is Outcome.FAILED:
             raise ConformanceFailure(f"rule: {result.rule}\n{result.message}")
+        if result.outcome is Outcome.ERROR:
+            raise ConformanceSuiteError(result.message)
 
     def repr_failure(  # type: ignore[override]
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
-        if isinstance(excinfo.value, ConformanceFailure):
+        if isinstance(excinfo.value, (ConformanceFailure, ConformanceSuiteError)):
             return f"{self.check.name} ({self.subject.target.name}):\n{excinfo.value}"
         return super().repr_failure(excinfo)
 
@@ -224,7 +249,7 @@ class ConformanceSuite(pytest.Collector):
                 self,
                 name=check.name,
                 check=check,
-                subject=self.suite.subject,
+                suite=self.suite,
                 construction_error=error,
             )
             reason = self.suite.expected_failures.get(check.name)
@@ -246,3 +271,26 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Any:
             ConformanceSuite.from_parent(collector, name=name, nodeid=name, suite=suite)
         )
     return report
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Each deviation once, with the checks it blocks, and the counts."""
+    outcomes: dict[str, dict[str, Any]] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for key, value in getattr(report, "user_properties", ()):
+                if key == _PROPERTY:
+                    outcomes[report.nodeid.rpartition("::")[2]] = value
+    if not outcomes:
+        return
+    failed = [name for name, o in outcomes.items() if o["outcome"] == "failed"]
+    not_judged = [name for name, o in outcomes.items() if o["outcome"] == "not_judged"]
+    terminalreporter.section("optimizer conformance")
+    for name in failed:
+        blocks = [n for n in not_judged if name in outcomes[n]["blocked_by"]]
+        also = f" [blocks {', '.join(blocks)}]" if blocks else ""
+        terminalreporter.write_line(f"{name}: {outcomes[name]['summary']}{also}")
+    terminalreporter.write_line(
+        f"{len(failed)} deviation{'s' * (len(failed) != 1)} found, "
+        f"{len(not_judged)} check{'s' * (len(not_judged) != 1)} not judged"
+    )

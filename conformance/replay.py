@@ -15,7 +15,7 @@ from torch.optim import Optimizer
 from .case import Case, FillLR, Grad, ParamCase, SparseGrad, TensorLR, logical_tensor
 from .failures import CheckFailure
 from .spec import OptimizerSpec
-from .surface import exposed_state
+from .surface import exposed_state, groups_of
 from .target import Target
 
 __all__ = [
@@ -153,7 +153,7 @@ def _apply_changes(
     for group, options in changes.items():
         for key, value in options.items():
             if isinstance(value, FillLR):
-                current = optimizer.param_groups[group][key]
+                current = groups_of(optimizer)[group][key]
                 if not isinstance(current, Tensor):
                     raise CheckFailure(
                         f"param_groups[{group}][{key!r}] is a {type(current).__name__}, not the "
@@ -162,7 +162,7 @@ def _apply_changes(
                     )
                 current.fill_(value.value)
             else:
-                optimizer.param_groups[group][key] = _option(value, device)
+                groups_of(optimizer)[group][key] = _option(value, device)
 
 
 def _set_grads(case: Case, step: int, params: list[Tensor]) -> list[Tensor | None]:

@@ -8,22 +8,31 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CheckResult", "Outcome", "Report"]
+__all__ = ["CheckResult", "Deviation", "Outcome", "Report"]
 
 
 class Outcome(enum.Enum):
-    """How one check ended. Only FAILED makes a run fail."""
+    """How one check ended. FAILED (a deviation of the implementation) and ERROR (a crash of
+    the suite's own code) make a run fail."""
 
     PASSED = "passed"
     FAILED = "failed"
+    NOT_JUDGED = "not_judged"
     SKIPPED = "skipped"
     XFAIL = "xfail"
     XPASS = "xpass"
+    ERROR = "error"
 
     @property
     def label(self) -> str:
         """The word a text report shows: loud for what needs attention."""
-        return {"failed": "FAILED", "xpass": "XPASS"}.get(self.value, self.value)
+        loud = {"failed": "FAILED", "xpass": "XPASS", "error": "ERROR", "not_judged": "NOT JUDGED"}
+        return loud.get(self.value, self.value)
+
+
+# Exit codes: every check passed (skips, not judged, expected failures allowed); a deviation
+# was found (or no check could run); the suite itself crashed (a bug to report).
+EXIT_PASSED, EXIT_DEVIATIONS, EXIT_SUITE_ERROR = 0, 1, 3
 
 
 @dataclass(frozen=True)
@@ -35,9 +44,15 @@ class CheckResult:
         outcome: how it ended.
         rule: the documented rule it enforces.
         message: for FAILED and XFAIL, what went wrong (expected vs actual, and a snippet
-            reproducing it); for SKIPPED, why the check does not apply.
+            reproducing it); for SKIPPED, why the check does not apply; for NOT_JUDGED, what
+            the blocking deviation keeps from being observed; for ERROR, the suite's traceback.
         reason: for XFAIL and XPASS, why the failure was expected (the expected-failures file).
         duration_s: wall time of the check.
+        blocked_by: for NOT_JUDGED, the failing checks whose deviations block this one.
+        relies_on: for FAILED, the checks whose rules the failing observation relied on (see
+            :mod:`conformance.judging`).
+        missing: for FAILED, the one line naming the part of the API the implementation lacks,
+            when that is what failed it (checks failing on the same missing part share it).
     """
 
     name: str
@@ -46,6 +61,9 @@ class CheckResult:
     message: str = ""
     reason: str = ""
     duration_s: float = 0.0
+    blocked_by: tuple[str, ...] = ()
+    relies_on: tuple[str, ...] = ()
+    missing: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,8 +72,29 @@ class CheckResult:
             "rule": self.rule,
             "message": self.message,
             "reason": self.reason,
+            "blocked_by": list(self.blocked_by),
             "duration_s": round(self.duration_s, 3),
         }
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """One rule the implementation breaks: the failing check that reports it, and the checks
+    its deviation keeps from being judged."""
+
+    check: str
+    rule: str
+    message: str
+    blocks: tuple[str, ...]
+
+    @property
+    def summary(self) -> str:
+        """The first line of the failure message (with the next one, if it introduces it)."""
+        lines = self.message.splitlines() or [""]
+        return " ".join(line.strip() for line in lines[:2]) if lines[0].endswith(":") else lines[0]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"check": self.check, "rule": self.rule, "summary": self.summary, "blocks": list(self.blocks)}
 
 
 @dataclass(frozen=True)
@@ -92,13 +131,34 @@ class Report:
 
     @property
     def passed(self) -> bool:
-        """True when the checks ran and none FAILED (skips, expected failures and XPASS do
-        not fail a run)."""
-        return not self.error and all(r.outcome is not Outcome.FAILED for r in self.results)
+        """True when the checks ran and none FAILED or crashed the suite (skips, checks not
+        judged, expected failures and XPASS do not fail a run)."""
+        failing = (Outcome.FAILED, Outcome.ERROR)
+        return not self.error and all(r.outcome not in failing for r in self.results)
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.passed else 1
+        """0 when it passed, 3 when the suite itself crashed, 1 otherwise."""
+        if any(r.outcome is Outcome.ERROR for r in self.results):
+            return EXIT_SUITE_ERROR
+        return EXIT_PASSED if self.passed else EXIT_DEVIATIONS
+
+    def deviations(self) -> list[Deviation]:
+        """Each distinct deviation once, in report order, with the checks it blocks."""
+        return [
+            Deviation(
+                failed.name,
+                failed.rule,
+                failed.message,
+                tuple(r.name for r in self.results if failed.name in r.blocked_by),
+            )
+            for failed in self.results
+            if failed.outcome is Outcome.FAILED
+        ]
+
+    @property
+    def not_judged(self) -> int:
+        return sum(r.outcome is Outcome.NOT_JUDGED for r in self.results)
 
     def counts(self) -> dict[str, int]:
         counter = Counter(r.outcome for r in self.results)
@@ -122,6 +182,7 @@ class Report:
             "passed": self.passed,
             "exit_code": self.exit_code,
             "summary": self.counts(),
+            "deviations": [d.to_json() for d in self.deviations()],
             "duration_s": round(self.duration_s, 3),
             "warnings": list(self.warnings),
             "error": self.error,
@@ -150,22 +211,37 @@ class Report:
         if self.error:
             lines.append(f"ERROR    {self.error}")
         lines += [self._line(result) for result in self.results]
+        deviations = self.deviations()
+        for deviation in deviations:
+            lines += ["", f"_____ {deviation.check} _____", f"rule: {deviation.rule}", deviation.message]
+            if deviation.blocks:
+                lines.append(f"blocks (not judged): {', '.join(deviation.blocks)}")
         for result in self.results:
-            if result.outcome is Outcome.FAILED:
-                lines += ["", f"_____ {result.name} _____", f"rule: {result.rule}", result.message]
-        summary = ", ".join(f"{n} {o}" for o, n in self.counts().items() if n)
+            if result.outcome is Outcome.ERROR:
+                lines += ["", f"_____ {result.name}: the suite crashed _____", result.message]
+        if deviations:
+            lines += ["", "Deviations, each once, with the checks it keeps from being judged:"]
+            lines += [
+                f"  {d.check}: {d.summary}" + (f" [blocks {len(d.blocks)}]" if d.blocks else "")
+                for d in deviations
+            ]
+        summary = ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in self.counts().items() if n)
         verdict = "conforms" if self.passed else "does NOT conform"
         lines += [
             "",
+            f"{len(deviations)} deviation{'s' * (len(deviations) != 1)} found, "
+            f"{self.not_judged} check{'s' * (self.not_judged != 1)} not judged",
             f"{summary or 'no checks'} in {self.duration_s:.1f}s: {self.implementation} {verdict}",
         ]
         return "\n".join(lines)
 
     @staticmethod
     def _line(result: CheckResult) -> str:
-        line = f"{result.outcome.label:<8} {result.name}"
+        line = f"{result.outcome.label:<10} {result.name}"
         if result.outcome is Outcome.SKIPPED:
             line += f" — {result.message}"
+        elif result.outcome is Outcome.NOT_JUDGED:
+            line += f" — blocked by {', '.join(result.blocked_by)}"
         elif result.outcome in (Outcome.XFAIL, Outcome.XPASS):
             line += f" — {result.reason}"
         return line

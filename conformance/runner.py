@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -13,6 +14,7 @@ from .specs import DEFAULT_SPEC, as_spec
 from .checks.check import Check
 from .execution import run_check
 from .expected_failures import unknown_names
+from .judging import judged
 from .isolation import DEFAULT_TIMEOUT_S, run_isolated
 from .profiles import DEFAULT_PROFILE, settings_for
 from .recipe import Recipe, available_checks
@@ -27,10 +29,10 @@ __all__ = ["check", "construction_error", "run", "seed_for", "selected"]
 
 def _expected(result: CheckResult, expected_failures: Mapping[str, str]) -> CheckResult:
     reason = expected_failures.get(result.name)
-    if reason is None or result.outcome is Outcome.SKIPPED:
+    if reason is None or result.outcome not in (Outcome.PASSED, Outcome.FAILED):
         return result
     outcome = Outcome.XFAIL if result.outcome is Outcome.FAILED else Outcome.XPASS
-    return CheckResult(result.name, outcome, result.rule, result.message, reason, result.duration_s)
+    return dataclasses.replace(result, outcome=outcome, reason=reason)
 
 
 def selected(checks: Sequence[Check], expression: str) -> list[Check]:
@@ -97,7 +99,7 @@ def run(
         device=str(subject.device),
         profile=profile,
         seed=subject.seed,
-        results=tuple(_expected(r, expected) for r in results),
+        results=tuple(_expected(r, expected) for r in judged(results)),
         warnings=tuple(unknown_names(expected, known)),
         duration_s=time.perf_counter() - start,
         error=error or "",

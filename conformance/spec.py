@@ -50,11 +50,14 @@ class MathScenario:
         name: the check's name, e.g. ``"weight_decay"``.
         rule: the documented rule the scenario exercises, quoted in failures.
         hyperparameters: strategies overriding the spec's hyperparameter space.
+        judges_state: whether the rule is observed in the state's buffers too, not only in
+            the params (lr = 0: the params stay while the averages advance).
     """
 
     name: str
     rule: str
     hyperparameters: Mapping[str, SearchStrategy[Any]]
+    judges_state: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,10 @@ class OptimizerSpec:
             param takes; params of groups added later get theirs at their first step.
         initial_state_from_constructor: whether the initial buffers follow the constructor's
             hyperparameters (``optimizer.defaults``) rather than the param's group's.
+        base_hyperparameters: the hyperparameters of the base update rule (e.g. Adadelta's
+            lr, rho, eps), drawn by every math check; the others switch on a feature
+            (weight_decay, maximize, momentum, ...) and stay at their default except in the
+            checks about them. None: every hyperparameter is a base one.
     """
 
     name: str
@@ -143,6 +150,7 @@ class OptimizerSpec:
     options_fixed_after_first_step: tuple[str, ...] = ()
     state_at_construction: bool = False
     initial_state_from_constructor: bool = False
+    base_hyperparameters: tuple[str, ...] | None = None
 
     @property
     def sparse_gradients(self) -> bool:

@@ -20,11 +20,14 @@ import torch
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from .failures import relying_on
 from .spec import OptimizerSpec
 
 __all__ = [
     "accepts",
     "exposed_state",
+    "groups_in",
+    "groups_of",
     "fitted_spec",
     "missing_api",
     "taken_options",
@@ -57,6 +60,38 @@ def accepts(factory: Callable[..., Any], keyword: str) -> bool:
 def taken_options(options: Mapping[str, Any], factory: Callable[..., Any]) -> dict[str, Any]:
     """The ``options`` that ``factory`` takes: for checks not about the others."""
     return {key: value for key, value in options.items() if accepts(factory, key)}
+
+
+def groups_of(optimizer: Any) -> list[Mapping[str, Any]]:
+    """``optimizer.param_groups`` as torch has them, a list of dicts.
+
+    Raises:
+        CheckFailure: they are not; the failure relies on group_options, which reports
+            that.
+    """
+    groups = getattr(optimizer, "param_groups", None)
+    if isinstance(groups, list) and all(isinstance(g, Mapping) for g in groups):
+        return groups
+    shape = type(groups).__name__ if not isinstance(groups, list) else "a list of " + ", ".join(
+        sorted({type(g).__name__ for g in groups})
+    )
+    raise relying_on(
+        "group_options", f"the optimizer's param_groups is {shape}, not torch's list of dicts"
+    )
+
+
+def groups_in(state_dict: Any) -> list[Mapping[str, Any]]:
+    """``state_dict['param_groups']`` as torch has it, a list of dicts.
+
+    Raises:
+        CheckFailure: it is not; the failure relies on group_options.
+    """
+    groups = state_dict.get("param_groups") if isinstance(state_dict, Mapping) else None
+    if isinstance(groups, list) and all(isinstance(g, Mapping) for g in groups):
+        return groups
+    raise relying_on(
+        "group_options", "the state dict's param_groups is not torch's list of dicts"
+    )
 
 
 def takes_param_groups(factory: Callable[..., Any]) -> bool:

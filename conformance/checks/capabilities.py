@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
@@ -14,12 +14,11 @@ from ..failures import CheckFailure, CheckSkipped, MissingAPI
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
-from ..surface import accepts, taken_options
 
 __all__ = ["checks"]
 
 
-def _groups(factory: Callable[..., Any], device: torch.device) -> list[dict[str, Any]]:
+def _groups(factory: Callable[..., Any], device: torch.device) -> list[Any]:
     """The param groups of an optimizer built over two groups (one with its own lr) and
     given a third with ``add_param_group``."""
     params = [torch.zeros(2, device=device, requires_grad=True) for _ in range(3)]
@@ -29,9 +28,11 @@ def _groups(factory: Callable[..., Any], device: torch.device) -> list[dict[str,
 
 
 def _group_options(subject: Subject) -> None:
-    expect_param_groups(subject.target)
+    expect_param_groups(subject)
     reference = _groups(subject.spec.reference, subject.device)
     actual = _groups(subject.factory, subject.device)
+    if not isinstance(actual, Sequence):
+        raise CheckFailure(f"param_groups is a {type(actual).__name__}, not a list of dicts")
     snippet = render_script(
         subject.target,
         str(subject.device),
@@ -43,28 +44,44 @@ for group in optimizer.param_groups:
     print({key: value for key, value in group.items() if key != "params"})
 """,
     )
+    # An option the implementation does not take is reported by the check about it.
+    owned = {k for k in subject.spec.defaults if not subject.options.takes(k)}
+    owned |= {"differentiable"} - subject.options.taken
+    problems = []
     for g, (expected, group) in enumerate(zip(reference, actual, strict=True)):
-        missing = sorted(set(expected) - set(group))
-        expect(
-            not missing,
-            f"param_groups[{g}] lacks {missing}: every group stores every option of "
-            f"{subject.spec.reference_name}, the flags included",
-            snippet,
-        )
-        for key in subject.spec.defaults:
-            expect(
-                group[key] == expected[key],
-                f"param_groups[{g}][{key!r}] is {group[key]!r}, expected {expected[key]!r}",
-                snippet,
+        if not isinstance(group, Mapping):
+            problems.append(
+                f"param_groups[{g}] is a {type(group).__name__}, not a dict holding 'params' "
+                "and the group's options"
             )
+            continue
+        missing = sorted(set(expected) - set(group) - owned)
+        if missing:
+            problems.append(
+                f"param_groups[{g}] lacks {missing}: every group stores every option of "
+                f"{subject.spec.reference_name}, the flags included"
+            )
+        problems += [
+            f"param_groups[{g}][{key!r}] is {group[key]!r}, expected {expected[key]!r}"
+            for key in subject.spec.defaults
+            if key in group and key not in owned and not _equal(group[key], expected[key])
+        ]
+    expect(not problems, "\n".join(problems), snippet)
+
+
+def _equal(value: Any, expected: Any) -> bool:
+    try:
+        return bool(value == expected)
+    except (RuntimeError, TypeError):  # e.g. a multi-element tensor
+        return False
 
 
 def _fused_rejected(subject: Subject) -> None:
     if "fused" in subject.spec.capabilities:
         raise CheckSkipped(f"{subject.spec.reference_name} takes fused=True")
 
-    def attempt(factory: Callable[..., Any]) -> None:
-        factory([torch.zeros(2, device=subject.device, requires_grad=True)], fused=True)
+    def attempt(build: Callable[..., Any]) -> None:
+        build([torch.zeros(2, device=subject.device, requires_grad=True)], fused=True)
 
     snippet = render_script(
         subject.target,
@@ -73,7 +90,7 @@ def _fused_rejected(subject: Subject) -> None:
     )
     expected = _error_type(lambda: attempt(subject.spec.reference))
     try:
-        attempt(subject.factory)
+        attempt(subject.build)
     except Exception as error:
         expect(
             type(error) is expected,
@@ -125,12 +142,12 @@ def _differentiable(subject: Subject) -> None:
     spec = subject.spec
     if "differentiable" not in spec.capabilities:
         raise CheckSkipped(f"{spec.reference_name} has no differentiable=True")
-    if not accepts(subject.factory, "differentiable"):
+    if not subject.options.takes("differentiable"):
         raise MissingAPI(
             f"{subject.target.name} does not take the option 'differentiable', which this rule "
             f"is about ({spec.reference_name} takes it)"
         )
-    options = {**taken_options(spec.example_hyperparameters, subject.factory), "differentiable": True}
+    options = {**subject.options.taken_of(spec.example_hyperparameters), "differentiable": True}
     generator = torch.Generator().manual_seed(0)
     inputs = tuple(
         torch.randn(4, generator=generator, dtype=torch.float64).to(subject.device)

@@ -106,6 +106,16 @@ def _untouched_when_grad_is_none(spec: OptimizerSpec, case: Case) -> Callable[[S
         for i, grad in enumerate(stepped.grads):
             if grad is not None:
                 continue
+            never = all(grads[i] is None for grads in case.grads[: stepped.step])
+            if never and now.state_exposed and (now.buffers[i] is None) == spec.state_at_construction:
+                return (
+                    f"param {i}: its grad has been None at every step, and the optimizer holds "
+                    f"no state for it, yet {spec.reference_name} creates every param's initial "
+                    "state in its constructor"
+                    if spec.state_at_construction
+                    else f"param {i}: its grad has been None at every step, yet the optimizer "
+                    "created state for it"
+                )
             if not torch.equal(now.params[i], then.params[i]):
                 return f"param {i} had grad None at step {stepped.step}, yet its value changed"
             kept = then.buffers[i]
@@ -123,7 +133,7 @@ def _untouched_when_grad_is_none(spec: OptimizerSpec, case: Case) -> Callable[[S
 
 def _none_grad_skipped(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        drawn = single_group_case(data, subject.drawing_spec, none_grads=True)
+        drawn = single_group_case(data, subject.all_options_spec, none_grads=True)
         case = dataclasses.replace(drawn, grads=tuple((None, *g[1:]) for g in drawn.grads))
         expect_trajectory(subject, case, inspect=_untouched_when_grad_is_none(subject.spec, case))
 
@@ -132,10 +142,10 @@ def _none_grad_skipped(subject: Subject) -> None:
 
 def _zero_grad_stepped(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        drawn = single_group_case(data, subject.drawing_spec)
+        drawn = single_group_case(data, subject.all_options_spec)
         zeros = (0.0,) * len(drawn.params[0].values)
         case = dataclasses.replace(drawn, grads=tuple((zeros, *g[1:]) for g in drawn.grads))
-        expect_trajectory(subject, case)
+        expect_trajectory(subject, case, judge_state=True)
 
     run_property(subject, follows_the_oracle)
 
@@ -159,7 +169,7 @@ def _grads_left_alone(case: Case) -> Callable[[Stepped], str | None]:
 
 def _grads_not_modified(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        case = single_group_case(data, subject.drawing_spec, none_grads=True)
+        case = single_group_case(data, subject.all_options_spec, none_grads=True)
         expect_trajectory(subject, case, inspect=_grads_left_alone(case))
 
     run_property(subject, follows_the_oracle)
@@ -231,7 +241,7 @@ def _sparse_grads(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
         # Sparse COO tensors of 0-d, complex or low-precision params are out of scope.
         drawn = single_group_case(
-            data, subject.drawing_spec, layouts=("vector", "matrix"), overrides=region
+            data, subject.all_options_spec, layouts=("vector", "matrix"), overrides=region
         )
         grads = tuple(
             tuple(

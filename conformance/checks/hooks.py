@@ -18,7 +18,7 @@ from ..replay import Stepped, build_param, snapshot
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
-from ..surface import taken_options
+from ..surface import groups_in, groups_of
 
 __all__ = ["checks"]
 
@@ -142,13 +142,13 @@ def _pre_hook_changes_the_step(subject: Subject) -> None:
     spec = subject.spec
     param_case = example_param((2, 3), seed=1)
     grad = example_values((2, 3), torch.float32, seed=2)
-    constructor = taken_options(spec.example_hyperparameters, subject.factory)
+    constructor = subject.options.taken_of(spec.example_hyperparameters)
     param = build_param(param_case, subject.device).requires_grad_()
     optimizer = subject.factory([param], **constructor)
     new_lr = 0.125
 
     def rescale(opt: Any, args: Any, kwargs: Any) -> None:
-        for group in opt.param_groups:
+        for group in groups_of(opt):
             group["lr"] = new_lr
             for p in group["params"]:
                 p.grad.mul_(0.5)
@@ -270,7 +270,7 @@ def _state_dict_hooks_act(subject: Subject) -> None:
 
     def replace_lr(opt: Any, state_dict: dict[str, Any]) -> dict[str, Any]:
         order.append("load pre hook")
-        groups = [{**group, "lr": loaded_lr} for group in state_dict["param_groups"]]
+        groups = [{**group, "lr": loaded_lr} for group in groups_in(state_dict)]
         return {**state_dict, "param_groups": groups}
 
     optimizer.register_state_dict_pre_hook(lambda opt: order.append("pre hook"))

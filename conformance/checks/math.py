@@ -20,7 +20,7 @@ from ..replay import Stepped
 from ..spec import MathScenario, OptimizerSpec
 from ..strategies import ALL_LAYOUTS, single_group_case
 from ..subject import Subject
-from ..surface import exposed_state, taken_options
+from ..surface import exposed_state
 
 __all__ = ["checks"]
 
@@ -29,7 +29,7 @@ def _scenario(scenario: MathScenario) -> Check:
     def run(subject: Subject) -> None:
         def follows_the_oracle(data: st.DataObject) -> None:
             case = single_group_case(data, subject.drawing_spec, overrides=scenario.hyperparameters)
-            expect_trajectory(subject, case)
+            expect_trajectory(subject, case, judge_state=scenario.judges_state)
 
         run_property(subject, follows_the_oracle)
 
@@ -140,8 +140,7 @@ def _tensor_sizes(subject: Subject) -> None:
     params = [example_param((size,), seed=seed) for seed, size in enumerate(SIZES, start=1)]
     # Options the implementation does not take are judged by the checks about them.
     for options in (spec.example_hyperparameters, spec.other_hyperparameters):
-        hyperparameters = taken_options(options, subject.factory)
-        case = example_case(params, SIZES_STEPS, hyperparameters)
+        case = example_case(params, SIZES_STEPS, subject.options.taken_of(options))
         expect_trajectory(subject, case, every_step=False)
 
 

@@ -19,20 +19,22 @@ from ..replay import Stepped
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..strategies import grouped_case, hyperparameters
+from ..failures import relying_on
 from ..subject import Subject
+from ..surface import groups_of
 
 __all__ = ["checks", "options_are"]
 
 
 def _per_group_hyperparameters(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
-        expect_trajectory(subject, grouped_case(data, subject.drawing_spec, min_groups=2))
+        expect_trajectory(subject, grouped_case(data, subject.all_options_spec, min_groups=2))
 
     run_property(subject, follows_the_oracle)
 
 
 def _hyperparameter_changes(subject: Subject) -> None:
-    spec = subject.drawing_spec
+    spec = subject.all_options_spec
 
     def follows_the_oracle(data: st.DataObject) -> None:
         case = grouped_case(data, spec, max_groups=2)
@@ -67,16 +69,22 @@ def _hyperparameter_changes(subject: Subject) -> None:
 
 
 def options_are(
-    spec: OptimizerSpec, expected: Mapping[int, Mapping[str, Any]]
+    subject: Subject, expected: Mapping[int, Mapping[str, Any]]
 ) -> Callable[[Stepped], str | None]:
-    """An inspection: ``param_groups[g]`` holds ``expected[g]`` for every hyperparameter."""
+    """An inspection: ``param_groups[g]`` holds ``expected[g]`` for every hyperparameter the
+    implementation takes (the others are judged by the checks about them)."""
+    keys = [key for key in subject.spec.defaults if subject.options.takes(key)]
 
     def inspect(stepped: Stepped) -> str | None:
+        groups = groups_of(stepped.optimizer)
         for g, options in expected.items():
-            group = stepped.optimizer.param_groups[g]
-            for key in spec.defaults:
-                if key not in group or group[key] != options[key]:
-                    actual = group.get(key, "<missing>")
+            for key in keys:
+                if all(key not in group for group in groups):
+                    raise relying_on(
+                        "group_options", f"no param group stores {key!r}, so its value cannot be read"
+                    )
+                if key not in groups[g] or groups[g][key] != options[key]:
+                    actual = groups[g].get(key, "<missing>")
                     return f"param_groups[{g}][{key!r}] is {actual!r}, expected {options[key]!r}"
         return None
 
@@ -97,7 +105,7 @@ def _add_param_group(subject: Subject) -> None:
         added_groups=2,
     )
     expected = {1: example, 2: {**example, **own_options}}
-    expect_trajectory(subject, case, inspect=options_are(spec, expected))
+    expect_trajectory(subject, case, inspect=options_are(subject, expected))
 
 
 def _add_param_group_duplicates(subject: Subject) -> None:

@@ -9,18 +9,22 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from hypothesis import strategies as st
+
 from .check import Check
+from ..case import Case
 from ..examples import example_case, example_param
 from ..expectations import expect_trajectory
-from ..failures import CheckSkipped
+from ..failures import CheckSkipped, MissingAPI, relying_on
 from ..layout import expected_state_stride, same_layout
+from ..properties import run_property
 from ..replay import Stepped
 from ..spec import OptimizerSpec
-from ..strategies import LAYOUTS
+from ..strategies import LAYOUTS, single_group_case
 from ..subject import Subject
 from ..surface import exposed_state
 
-__all__ = ["checks", "counters_are_tensors", "state_is_laid_out"]
+__all__ = ["checks", "counters_are_tensors", "state_is_laid_out", "state_kept"]
 
 
 def _counter_problem(counter: Any, param: Tensor, capturable: bool, dtype: torch.dtype) -> str | None:
@@ -37,21 +41,51 @@ def _counter_problem(counter: Any, param: Tensor, capturable: bool, dtype: torch
     return None
 
 
-def counters_are_tensors(spec: OptimizerSpec, capturable: bool) -> Callable[[Stepped], str | None]:
+def counters_are_tensors(
+    spec: OptimizerSpec, capturable: bool, case: Case | None = None
+) -> Callable[[Stepped], str | None]:
     """An inspection: every step counter is a 0-d tensor of the spec's step dtype (as of now),
-    on the CPU unless ``capturable``."""
+    on the CPU unless ``capturable``; with ``case``, every param that has had a grad has one,
+    counting the steps it had a grad."""
     dtype = spec.step_dtype()
 
     def inspect(stepped: Stepped) -> str | None:
+        state = _exposed(stepped)
         for i, param in enumerate(stepped.params):
-            state = stepped.optimizer.state.get(param) or {}
-            if spec.step_key in state:
-                problem = _counter_problem(state[spec.step_key], param, capturable, dtype)
-                if problem is not None:
-                    return f"param {i}: state[{spec.step_key!r}] {problem}"
+            counted = None if case is None else sum(
+                grads[i] is not None for grads in case.grads[: stepped.step]
+            )
+            param_state = state.get(param) or {}
+            if spec.step_key not in param_state:
+                if counted:
+                    return (
+                        f"param {i} has been stepped {counted} times, yet its state has no "
+                        f"{spec.step_key!r} (keys: {sorted(param_state, key=str)}): each param "
+                        "counts its own steps"
+                    )
+                continue
+            counter = param_state[spec.step_key]
+            problem = _counter_problem(counter, param, capturable, dtype)
+            if problem is not None:
+                return f"param {i}: state[{spec.step_key!r}] {problem}"
+            if counted is not None and float(counter) != counted:
+                return (
+                    f"param {i}: state[{spec.step_key!r}] is {float(counter)!r} after step "
+                    f"{stepped.step}, expected {float(counted)!r} (the steps it had a grad)"
+                )
         return None
 
     return inspect
+
+
+def _exposed(stepped: Stepped) -> Mapping[Any, Any]:
+    state = exposed_state(stepped.optimizer)
+    if state is None:
+        raise MissingAPI(
+            f"the optimizer has no torch-style `state` (a mapping from each param to its state), "
+            "which this rule is about"
+        )
+    return state
 
 
 def _capturable_variants(subject: Subject) -> list[Mapping[str, Any]]:
@@ -68,17 +102,24 @@ def _step_counter(subject: Subject) -> None:
     params = [example_param((2, 3), seed=1), example_param((3,), seed=2)]
     for flags in _capturable_variants(subject):
         case = example_case(params, steps=3, constructor=flags, none_grads={2: [1]})
-        capturable = bool(flags.get("capturable"))
-        expect_trajectory(subject, case, inspect=counters_are_tensors(spec, capturable))
+        inspect = counters_are_tensors(spec, bool(flags.get("capturable")), case)
+        expect_trajectory(subject, case, inspect=inspect, compare=False)
 
 
-def _layout_problem(
-    spec: OptimizerSpec, param: Tensor, state: Mapping[str, Any], group: Mapping[str, Any]
-) -> str | None:
-    expected_keys = spec.state_keys_for({**spec.defaults, **group})
-    if set(state) != expected_keys:
-        return f"state keys are {sorted(state)}, expected exactly {sorted(expected_keys)}"
-    for key in (k for k in spec.buffers if k in expected_keys):
+def _keys_problem(spec: OptimizerSpec, state: Mapping[str, Any], group: Mapping[str, Any]) -> str | None:
+    # The step counter's key is step_counter's to judge.
+    expected_keys = spec.state_keys_for({**spec.defaults, **group}) - {spec.step_key}
+    keys = set(state) - {spec.step_key}
+    if keys != expected_keys:
+        return (
+            f"state keys are {sorted(keys, key=str)} (besides any step counter), expected "
+            f"exactly {sorted(expected_keys)}"
+        )
+    return None
+
+
+def _buffers_problem(spec: OptimizerSpec, param: Tensor, state: Mapping[str, Any]) -> str | None:
+    for key in (k for k in spec.buffers if k in state):
         buffer = state[key]
         if not isinstance(buffer, Tensor):
             return f"state[{key!r}] is a {type(buffer).__name__}, expected a tensor"
@@ -95,30 +136,76 @@ def _layout_problem(
     return None
 
 
-def state_is_laid_out(
-    spec: OptimizerSpec, capturable: bool, where_exposed: bool = False
-) -> Callable[[Stepped], str | None]:
-    """An inspection: each param's state, where it exists, has exactly the spec's keys, buffers laid out
-    like the param, counters as :func:`counters_are_tensors` says. With ``where_exposed``, an
-    optimizer without torch's ``state`` passes (for checks about something else)."""
-    counters = counters_are_tensors(spec, capturable)
+def _layout_problem(
+    spec: OptimizerSpec, param: Tensor, state: Mapping[str, Any], group: Mapping[str, Any]
+) -> str | None:
+    return _keys_problem(spec, state, group) or _buffers_problem(spec, param, state)
+
+
+def state_is_laid_out(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | None]:
+    """An inspection: each param's state, once it has had a grad (from construction on, where
+    the spec says so), has exactly the spec's buffers (besides the step counter), laid out like
+    the param."""
 
     def inspect(stepped: Stepped) -> str | None:
-        if where_exposed and exposed_state(stepped.optimizer) is None:
-            return None
+        state = _exposed(stepped)
         for i, param in enumerate(stepped.params):
-            state = stepped.optimizer.state.get(param)
-            if not state:  # never stepped: the oracle comparison says whether it should have been
+            param_state = state.get(param)
+            had_grad = any(grads[i] is not None for grads in case.grads[: stepped.step])
+            group = _group_of(stepped, param)
+            if not param_state:
+                expects_state = spec.state_keys_for({**spec.defaults, **group})
+                if expects_state and (had_grad or spec.state_at_construction):
+                    return f"param {i} has been stepped, yet the optimizer holds no state for it"
                 continue
-            group = next(
-                g for g in stepped.optimizer.param_groups if any(p is param for p in g["params"])
-            )
-            problem = _layout_problem(spec, param, state, group)
+            problem = _layout_problem(spec, param, param_state, group)
             if problem is not None:
                 return f"param {i} (shape {tuple(param.shape)}, {param.dtype}): {problem}"
-        return counters(stepped) if spec.step_key is not None else None
+        return None
 
     return inspect
+
+
+def state_kept(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | None]:
+    """An inspection for checks about keeping state across a hand-over: every buffer laid out
+    like its param and every step counter a tensor as :func:`counters_are_tensors` says. Where
+    the buffers' names or the counter are not torch's, the check is not judged: state_layout
+    and step_counter report that."""
+    counters = counters_are_tensors(spec, capturable=False)
+
+    def inspect(stepped: Stepped) -> str | None:
+        state = exposed_state(stepped.optimizer)
+        if state is None:
+            raise relying_on("state_layout", "the optimizer has no torch-style `state` to inspect")
+        for i, param in enumerate(stepped.params):
+            param_state = state.get(param)
+            if not param_state:
+                continue
+            keys = _keys_problem(spec, param_state, _group_of(stepped, param))
+            if keys is not None:
+                raise relying_on("state_layout", f"param {i}: {keys}")
+            if spec.step_key is not None and spec.step_key not in param_state:
+                raise relying_on("step_counter", f"param {i}'s state has no {spec.step_key!r}")
+            problem = _buffers_problem(spec, param, param_state)
+            if problem is not None:
+                return f"param {i} (shape {tuple(param.shape)}, {param.dtype}): {problem}"
+        problem = counters(stepped) if spec.step_key is not None else None
+        if problem is not None:
+            raise relying_on("step_counter", problem)
+        return None
+
+    return inspect
+
+
+def _group_of(stepped: Stepped, param: Tensor) -> Mapping[str, Any]:
+    for group in stepped.optimizer.param_groups:
+        if isinstance(group, Mapping) and any(p is param for p in group.get("params", ())):
+            return group
+    raise relying_on(
+        "group_options",
+        "param_groups holds no dict with this param under 'params', so the state's expected "
+        "keys (which depend on the group's options) cannot be told",
+    )
 
 
 def _state_layout(subject: Subject) -> None:
@@ -137,8 +224,33 @@ def _state_layout(subject: Subject) -> None:
     for flags in _capturable_variants(subject):
         # The last param is first stepped at step 2: state created at construction is laid out too.
         case = example_case(params, steps=2, constructor=flags, none_grads={1: [len(params) - 1]})
-        inspect = state_is_laid_out(subject.spec, bool(flags.get("capturable")))
-        expect_trajectory(subject, case, inspect=inspect)
+        expect_trajectory(subject, case, inspect=state_is_laid_out(subject.spec, case), compare=False)
+
+
+def _state_values(subject: Subject) -> None:
+    spec = subject.spec
+    if not spec.buffers:
+        raise CheckSkipped(f"{spec.name} keeps no buffers")
+
+    def follows_the_oracle(data: st.DataObject) -> None:
+        case = single_group_case(data, subject.all_options_spec, none_grads=True)
+        expect_trajectory(subject, case, inspect=_buffers_named(spec, case), judge_state=True)
+
+    run_property(subject, follows_the_oracle)
+
+
+def _buffers_named(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | None]:
+    """Not an inspection of a rule of its own: the buffers must have the spec's names for their
+    values to be compared, which state_layout judges."""
+    laid_out = state_is_laid_out(spec, case)
+
+    def inspect(stepped: Stepped) -> str | None:
+        problem = laid_out(stepped)
+        if problem is not None:
+            raise relying_on("state_layout", f"the buffers cannot be found by name: {problem}")
+        return None
+
+    return inspect
 
 
 def checks(spec: OptimizerSpec) -> list[Check]:
@@ -152,11 +264,20 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             _step_counter,
         ),
         Check(
+            "state_values",
+            "each buffer holds the documented value after every step ("
+            + ", ".join(spec.buffers)
+            + "), under every option the implementation takes; a param whose grad is None "
+            "keeps its state",
+            _state_values,
+        ),
+        Check(
             "state_layout",
             "each param's state, "
             + ("from construction on" if spec.state_at_construction else "once it is stepped")
-            + f", has exactly the keys {sorted(spec.state_keys)}; buffers have the param's "
-            "dtype, device, shape and memory format",
+            + f", has exactly the buffers {sorted(spec.buffers)} (besides the step counter, "
+            "which step_counter judges); buffers have the param's dtype, device, shape and "
+            "memory format",
             _state_layout,
         ),
     ]

@@ -14,6 +14,7 @@ import torch
 from ..case import Case
 from .check import Check
 from ..examples import example_case, example_param
+from ..failures import CheckFailure
 from ..expectations import (
     expect,
     expect_param_groups,
@@ -26,10 +27,10 @@ from ..replay import Relay, Stepped, build_param, deep_copy
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
-from ..surface import exposed_state, taken_options
+from ..surface import exposed_state, groups_in, groups_of
 from ..target import Target, resolve
 from .param_groups import options_are
-from .state import state_is_laid_out
+from .state import state_kept
 
 __all__ = ["checks"]
 
@@ -62,26 +63,20 @@ buffer.seek(0)
 state_dict = torch.load(buffer, weights_only=True)"""
 
 
-def _laid_out(spec: OptimizerSpec) -> Callable[[Stepped], str | None]:
-    """The state's layout, re-checked after every step, the load included."""
-    return state_is_laid_out(spec, capturable=False, where_exposed=True)
-
-
 def _roundtrip(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target)
-    expect_trajectory(subject, _case(subject.spec), relay=relay, inspect=_laid_out(subject.spec))
+    expect_trajectory(subject, _case(subject.spec), relay=relay)
 
 
 def _serialization(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target, _through_torch_save, _THROUGH_TORCH_SAVE)
-    expect_trajectory(subject, _case(subject.spec), relay=relay, inspect=_laid_out(subject.spec))
+    expect_trajectory(subject, _case(subject.spec), relay=relay)
 
 
 def _cross_load_from_reference(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target)
     reference = _reference(subject.spec)
-    inspect = _laid_out(subject.spec)
-    expect_trajectory(subject, _case(subject.spec), start=reference, relay=relay, inspect=inspect)
+    expect_trajectory(subject, _case(subject.spec), start=reference, relay=relay)
 
 
 def _in_torch_format(state_dict: Any) -> dict[str, Any]:
@@ -103,16 +98,16 @@ def _cross_load_to_reference(subject: Subject) -> None:
 def _restores_hyperparameters(subject: Subject) -> None:
     spec = subject.spec
     # Options the implementation does not take are judged by the checks about them.
-    other = taken_options(spec.other_hyperparameters, subject.factory)
+    other = subject.options.taken_of(spec.other_hyperparameters)
     relay = Relay(_HANDOVER_AFTER, subject.target, constructor=other)
-    inspect = options_are(spec, {0: spec.example_hyperparameters})
+    inspect = options_are(subject, {0: spec.example_hyperparameters})
     expect_trajectory(subject, _case(spec), relay=relay, inspect=inspect)
 
 
-def _deep_case(spec: OptimizerSpec, factory: Callable[..., Any]) -> Case:
+def _deep_case(spec: OptimizerSpec, subject: Subject) -> Case:
     """Three groups with options of their own, fp32, bf16 and fp64 params, one param never
     stepped and one first stepped at step 2 (so state is created out of param order)."""
-    other = taken_options(spec.other_hyperparameters, factory)
+    other = subject.options.taken_of(spec.other_hyperparameters)
     first, second = [key for key in spec.defaults if key in other][:2]
     params = [
         example_param((2, 3), torch.float32, seed=1),
@@ -124,7 +119,7 @@ def _deep_case(spec: OptimizerSpec, factory: Callable[..., Any]) -> Case:
     return example_case(
         params,
         steps=2 * _HANDOVER_AFTER,
-        constructor=taken_options(spec.example_hyperparameters, factory),
+        constructor=subject.options.taken_of(spec.example_hyperparameters),
         groups=[[0, 1], [2, 3], [4]],
         group_options=[{}, {first: other[first]}, {second: other[second]}],
         none_grads={1: [2, 3], 2: [2], 3: [2], 4: [2]},
@@ -163,8 +158,8 @@ def _all_of(*inspections: Callable[[Stepped], str | None]) -> Callable[[Stepped]
 
 def _state_dict_depth(subject: Subject) -> None:
     spec = subject.spec
-    case = _deep_case(spec, subject.factory)
-    other = taken_options(spec.other_hyperparameters, subject.factory)
+    case = _deep_case(spec, subject)
+    other = subject.options.taken_of(spec.other_hyperparameters)
     relay = Relay(
         _HANDOVER_AFTER, subject.target, _through_torch_save, _THROUGH_TORCH_SAVE, constructor=other
     )
@@ -173,9 +168,9 @@ def _state_dict_depth(subject: Subject) -> None:
         for g, group in enumerate(case.groups)
     }
     inspect = _all_of(
-        state_is_laid_out(spec, capturable=False),
+        state_kept(spec, case),
         _saved_state_by_position,
-        options_are(spec, every_group),
+        options_are(subject, every_group),
     )
     expect_trajectory(subject, case, relay=relay, inspect=inspect)
 
@@ -187,7 +182,7 @@ def _state_dict_cross_dtype(subject: Subject) -> None:
         example_param((3,), torch.bfloat16, seed=2),
         example_param((), torch.float32, seed=3),
     ]
-    constructor = taken_options(spec.example_hyperparameters, subject.factory)
+    constructor = subject.options.taken_of(spec.example_hyperparameters)
     case = example_case(params, steps=2 * _HANDOVER_AFTER, constructor=constructor)
     # Towards more precision: every value is exact in the new dtype, so the oracle still holds.
     relay = Relay(
@@ -197,8 +192,7 @@ def _state_dict_cross_dtype(subject: Subject) -> None:
         _THROUGH_TORCH_SAVE,
         dtypes=(torch.float32, torch.float64, torch.float64),
     )
-    inspect = state_is_laid_out(spec, capturable=False)
-    expect_trajectory(subject, case, relay=relay, inspect=inspect)
+    expect_trajectory(subject, case, relay=relay, inspect=state_kept(spec, case))
 
 
 def _as_old_checkpoint(spec: OptimizerSpec) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -233,10 +227,10 @@ def _old_checkpoints(subject: Subject) -> None:
         f"    for option in {list(spec.options_added_later)!r}:\n"
         "        group.pop(option, None)",
     )
-    inspect = state_is_laid_out(spec, capturable=False)
     # A checkpoint older than an option was written with the behaviour the option's default has.
     older = {key: spec.defaults[key] for key in spec.options_added_later if key in spec.defaults}
     case = _case(spec, {**spec.example_hyperparameters, **older})
+    inspect = state_kept(spec, case)
     expect_trajectory(subject, case, start=_reference(spec), relay=relay, inspect=inspect)
 
 
@@ -246,7 +240,7 @@ def _through_pickle(value: Any) -> Any:
 
 def _copies_continue(subject: Subject) -> None:
     spec = subject.spec
-    constructor = taken_options(spec.example_hyperparameters, subject.factory)
+    constructor = subject.options.taken_of(spec.example_hyperparameters)
     case = example_case(
         [example_param((2, 3), seed=1), example_param((3,), seed=2)], steps=4, constructor=constructor
     )
@@ -280,14 +274,22 @@ print(params, copied_params, pickled_params)  # expected: identical
     for t in range(2):
         step(optimizer, params, t)
     # Copying the optimizer and its params together keeps the copy's params those it steps.
-    copies = {
-        "copy.deepcopy": copy.deepcopy((optimizer, params)),
-        "pickle.dumps / pickle.loads": _through_pickle((optimizer, params)),
-    }
+    copies = {}
+    for how, copier in {"copy.deepcopy": copy.deepcopy, "pickle.dumps / pickle.loads": _through_pickle}.items():
+        try:
+            copies[how] = copier((optimizer, params))
+        except Exception as error:
+            raise CheckFailure(f"{how} of a stepped optimizer {raised(error)}", snippet) from error
     for t in range(2, 4):
         step(optimizer, params, t)
-        for copied, copied_params in copies.values():
-            step(copied, copied_params, t)
+        for how, (copied, copied_params) in copies.items():
+            try:
+                step(copied, copied_params, t)
+            except Exception as error:
+                raise CheckFailure(
+                    f"{how} of an optimizer stepped twice, then step() of the copy {raised(error)}",
+                    snippet,
+                ) from error
     for how, (copied, copied_params) in copies.items():
         for i, (param, twin) in enumerate(zip(params, copied_params, strict=True)):
             expect(
@@ -346,7 +348,7 @@ print(named.param_groups[0].get("param_names"))  # expected: {names!r}
             f"{subject.target.name} does not take (name, param) pairs, which this rule is about "
             f"(building over them {raised(error)})"
         ) from error
-    saved = named.state_dict()["param_groups"][0].get("param_names")
+    saved = groups_in(named.state_dict())[0].get("param_names")
     expect(
         saved == names,
         f"built over named params {names}, state_dict()['param_groups'][0]['param_names'] is "
@@ -362,7 +364,7 @@ print(named.param_groups[0].get("param_names"))  # expected: {names!r}
         loading.load_state_dict(
             _named_optimizer(subject.factory, subject.device, named=saved_named).state_dict()
         )
-        kept = loading.param_groups[0].get("param_names")
+        kept = groups_of(loading)[0].get("param_names")
         expect(
             kept == names,
             f"after {situation}, param_groups[0]['param_names'] is {kept!r}, expected {names} "
@@ -381,7 +383,7 @@ def _load_into(
         ]
 
     source = factory(groups(saved))
-    for group in source.param_groups:
+    for group in groups_of(source):
         for param in group["params"]:
             param.grad = torch.ones_like(param)
     source.step()
@@ -389,7 +391,7 @@ def _load_into(
 
 
 def _load_state_dict_validation(subject: Subject) -> None:
-    expect_param_groups(subject.target)
+    expect_param_groups(subject)
     situations = {
         "loading a state dict of 2 param groups into an optimizer with 1": ([2, 1], [3]),
         "loading a state dict whose groups hold 2 and 1 params into groups of 1 and 2": (

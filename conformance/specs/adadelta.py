@@ -74,7 +74,8 @@ def _hyperparameter_space(dtype: torch.dtype) -> dict[str, SearchStrategy[Any]]:
     smallest_eps = 1e-4 if dtype == torch.float16 else 1e-8
     return {
         "lr": st.one_of(st.just(1.0), st.floats(1 / 16, 2.0, width=32)),
-        "rho": st.one_of(st.just(0.9), st.floats(0.0, 1.0)),
+        # rho's bounds, 0 and 1, are rho_bounds' to judge.
+        "rho": st.one_of(st.just(0.9), st.floats(0.0, 1.0, exclude_min=True, exclude_max=True)),
         "eps": st.sampled_from([e for e in (1e-6, 1e-4, 1e-8, 1e-2) if e >= smallest_eps]),
         "weight_decay": st.one_of(st.just(0.0), _POSITIVE_WEIGHT_DECAY),
         "maximize": st.booleans(),
@@ -147,12 +148,14 @@ ADADELTA = OptimizerSpec(
             "lr_zero",
             "lr = 0 leaves params unchanged while the averages still advance",
             {"lr": st.just(0.0)},
+            judges_state=True,
         ),
     ),
     buffers=("square_avg", "acc_delta"),
     step_key="step",
     init_buffers=_zero_buffers,
     update=adadelta_update,
+    base_hyperparameters=("lr", "rho", "eps"),
     options_added_later=("foreach", "maximize", "capturable", "differentiable"),
     capabilities=frozenset({"foreach", "capturable", "differentiable"}),
 )

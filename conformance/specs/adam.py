@@ -156,7 +156,8 @@ def _initial_buffers(param: Tensor, hyperparameters: Mapping[str, Any]) -> dict[
 _POSITIVE_WEIGHT_DECAY = st.floats(1 / 64, 0.5)
 # A β1 in (0, 0.1) is left out: 1 - β1 rounds to 1 for tiny β1, which a first-order tolerance
 # cannot see (torch interpolates with weight 1 - β1); β1 = 0 itself is drawn.
-_BETA1 = st.one_of(st.just(0.9), st.just(0.0), st.floats(0.1, 0.99))
+# β1 = 0, the bound, is betas_bounds' to judge.
+_BETA1 = st.one_of(st.just(0.9), st.floats(0.1, 0.99))
 
 
 def _betas(beta2: SearchStrategy[float]) -> SearchStrategy[tuple[float, float]]:
@@ -279,6 +280,7 @@ def _scenarios(
             "lr_zero",
             "lr = 0 leaves params unchanged while the moments still advance",
             {"lr": st.just(0.0)},
+            judges_state=True,
         ),
     )
     pin = [MathScenario(s.name, s.rule, {**pinned, **s.hyperparameters}) for s in shared]
@@ -343,6 +345,7 @@ ADAM = OptimizerSpec(
         ),
     ),
     update=adam_update,
+    base_hyperparameters=("lr", "betas", "eps"),
     options_added_later=(*_OPTIONS_ADDED_LATER, "decoupled_weight_decay"),
     **_COMMON,
 )
@@ -361,6 +364,7 @@ ADAMW = OptimizerSpec(
         {},
     ),
     update=adamw_update,
+    base_hyperparameters=("lr", "betas", "eps"),
     options_added_later=_OPTIONS_ADDED_LATER,
     **_COMMON,
 )

@@ -245,12 +245,14 @@ SGD = OptimizerSpec(
             "lr_zero",
             "lr = 0 leaves params unchanged while the momentum buffer still advances",
             {"lr": st.just(0.0), "momentum": _POSITIVE_MOMENTUM},
+            judges_state=True,
         ),
     ),
     buffers=("momentum_buffer",),
     step_key=None,
     init_buffers=_momentum_buffers,
     update=sgd_update,
+    base_hyperparameters=("lr",),
     # torch steps sparse grads without weight decay (add(sparse, dense) raises); with momentum
     # its buffer becomes a sparse tensor, unlike the param.
     sparse_hyperparameters={"weight_decay": st.just(0.0), "momentum": st.just(0.0)},

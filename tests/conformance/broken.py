@@ -565,7 +565,7 @@ class NoneGradSteppedAsZero(BrokenAdadelta):
     """Steps params whose grad is None as if their grad were zero (state is created)."""
 
     expected_failing_check = "none_grad_skipped"
-    expected_message = 'its grad has been None at every step, yet the optimizer created state for it'
+    expected_message = 'had grad None at step'
 
     def _grad(self, param: Tensor) -> Tensor | None:
         grad = super()._grad(param)
@@ -730,7 +730,7 @@ class StepCounterStartsAtOne(BrokenAdadelta):
     """Initialises the step counter to 1, so after t steps it reads t + 1."""
 
     expected_failing_check = "step_counter"
-    expected_message = "state['step'] is 2.0, expected 1.0"
+    expected_message = "state['step'] is 2.0 after step 1, expected 1.0"
 
     def _new_step(self, param: Tensor, group: dict[str, Any]) -> Any:
         return super()._new_step(param, group).add_(1)
@@ -740,7 +740,7 @@ class StepCounterSharedAcrossParams(BrokenAdadelta):
     """Gives every param the same step tensor, which advances once per param per step."""
 
     expected_failing_check = "step_counter"
-    expected_message = "state['step'] is 2.0, expected 1.0"
+    expected_message = "state['step'] is 2.0 after step 1, expected 1.0"
 
     @functools.cached_property
     def _shared_step(self) -> Tensor:
@@ -754,7 +754,7 @@ class ExtraStateKey(BrokenAdadelta):
     """Reserves a ``delta`` scratch buffer in each param's state besides torch's three keys."""
 
     expected_failing_check = "state_layout"
-    expected_message = "expected exactly ['acc_delta', 'square_avg', 'step']"
+    expected_message = "expected exactly ['acc_delta', 'square_avg']"
 
     def _new_state(self, param: Tensor, group: dict[str, Any]) -> State:
         return {**super()._new_state(param, group), "delta": self._zeros_like(param)}

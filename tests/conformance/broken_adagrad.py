@@ -83,7 +83,7 @@ class InitialAccumulatorIgnored(BrokenAdagrad):
     """Starts every sum at 0 whatever initial_accumulator_value says."""
 
     expected_failing_check = "initial_accumulator_value"
-    expected_message = "state['sum']"
+    expected_message = "value, element"
     expected_rule = "state_sum_0 <- τ"
 
     def new_state(self, param: Tensor, group: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,7 +114,7 @@ class AccumulatesAbsoluteGrad(BrokenAdagrad):
     """Accumulates |g| instead of g²."""
 
     expected_failing_check = "update_math"
-    expected_message = "state['sum']"
+    expected_message = "value, element"
     expected_rule = "state_sum_t <- state_sum_{t-1} + g²"
 
     def update(
@@ -130,7 +130,7 @@ class WeightDecayAfterAccumulation(BrokenAdagrad):
     """Accumulates the raw grad's square, adding λ θ only to the step's numerator."""
 
     expected_failing_check = "weight_decay"
-    expected_message = "state['sum']"
+    expected_message = "value, element"
     expected_rule = "before g² is accumulated"
 
     def update(
@@ -175,7 +175,7 @@ class SparseDuplicatesOverwritten(BrokenAdagrad):
     instead of their sum."""
 
     expected_failing_check = "sparse_grads"
-    expected_message = "state['sum']"
+    expected_message = "value, element"
     expected_rule = "uncoalesced with repeated indices"
 
     def grad(self, param: Tensor) -> Tensor:

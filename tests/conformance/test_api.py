@@ -79,9 +79,12 @@ def test_json_report_has_the_documented_keys() -> None:
     assert set(document) == {
         "implementation", "implementation_version", "spec", "reference", "torch_version",
         "device", "hypothesis_profile", "hypothesis_seed", "derandomized", "passed",
-        "exit_code", "summary", "duration_s", "warnings", "error", "checks",
+        "exit_code", "summary", "duration_s", "warnings", "error", "checks", "deviations",
     }
-    assert document["summary"] == {"passed": 1, "failed": 0, "skipped": 0, "xfail": 0, "xpass": 0}
+    assert document["summary"] == {
+        "passed": 1, "failed": 0, "not_judged": 0, "skipped": 0, "xfail": 0, "xpass": 0, "error": 0
+    }
+    assert document["deviations"] == []
     assert set(document["checks"][0]) == {
-        "name", "outcome", "rule", "message", "reason", "duration_s"
+        "name", "outcome", "rule", "message", "reason", "duration_s", "blocked_by"
     }
