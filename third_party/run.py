@@ -144,13 +144,19 @@ class Mismatch:
     detail: str
 
 
+def _blockers(expected: dict[str, Any]) -> list[str]:
+    """The checks expected to block a check: the suite's JSON lists them (``blocked_by``)."""
+    wanted = expected.get("blocked_by") or []
+    return [wanted] if isinstance(wanted, str) else list(wanted)
+
+
 def _kind(expected: dict[str, Any], actual: dict[str, Any] | None) -> str | None:
     if actual is None:
         return "absent"
     outcome = _ACTUAL.get(actual["outcome"], actual["outcome"])
     wanted = expected["outcome"]
     if outcome == wanted:
-        if outcome == "not_judged" and actual.get("blocked_by") != expected["blocked_by"]:
+        if outcome == "not_judged" and set(actual.get("blocked_by") or ()) != set(_blockers(expected)):
             return "other_blocker"
         return None
     if outcome == "fail":
@@ -178,7 +184,7 @@ def compare_row(name: str, expected_row: dict[str, Any], report: dict[str, Any])
         if wanted == "fail":
             wanted += f" ({', '.join(expected['deviations'])})"
         elif wanted == "not_judged":
-            wanted += f" (blocked by {expected['blocked_by']})"
+            wanted += f" (blocked by {', '.join(_blockers(expected))})"
         message = (found or {}).get("message") or (found or {}).get("reason") or ""
         detail = f"expected because: {expected['reason']}" + (f" | suite said: {message.splitlines()[0][:200]}" if message else "")
         mismatches.append(Mismatch(name, check, kind, wanted, shown, detail))
@@ -280,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="where results.md and results.json go (default: %(default)s)")
     parser.add_argument("-n", dest="workers", type=int, default=2, help="worker processes per run")
     parser.add_argument("-k", dest="select", default="",
-                        help="only the implementations whose name contains this")
+                        help="only the implementation of this name, else those whose name contains this")
     parser.add_argument("--expected", type=Path, default=EXPECTED,
                         help="the verdicts written before the run (default: %(default)s)")
     parser.add_argument("--compare", type=Path, metavar="RESULTS_JSON",
@@ -292,18 +298,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         reports = {k: v for k, v in _reports_of(results).items() if arguments.select in k}
         print(comparison_report(expected, reports))
         return 0
-    chosen = [i for i in IMPLEMENTATIONS if arguments.select in i.name]
+    exact = [i for i in IMPLEMENTATIONS if arguments.select == i.name]
+    chosen = exact or [i for i in IMPLEMENTATIONS if arguments.select in i.name]
     start = time.perf_counter()
     rows = []
+    arguments.out.mkdir(parents=True, exist_ok=True)
     for implementation in chosen:
         rows.append(_run(implementation, arguments.workers))
         print(f"{implementation.name} against {implementation.spec}: "
               f"{rows[-1].get('wall_s', 0)} s", file=sys.stderr)
+        # Kept after every row: an interrupted run still leaves the rows it finished.
+        (arguments.out / "results.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     table = markdown_table(rows)
     total = f"{len(rows)} runs in {time.perf_counter() - start:.0f} s, -n {arguments.workers}"
     print(table)
     print(f"\n{total}")
-    arguments.out.mkdir(parents=True, exist_ok=True)
     (arguments.out / "results.md").write_text(f"{table}\n\n{total}\n", encoding="utf-8")
     (arguments.out / "results.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     comparison = comparison_report(expected, _reports_of(rows))
