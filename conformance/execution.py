@@ -92,4 +92,4 @@ class LazyJudge:
         """The named check's result, judged against the checks it relies on."""
         result = self.result(name)
         assert result is not None, f"no check named {name!r}"
-        return judged([result], self.result)[0]
+        return judged([result], self.result, list(self.checks))[0]
