@@ -33,6 +33,17 @@ def _rank(order: Sequence[str]) -> Callable[[str], tuple[int, str]]:
     return lambda name: (position.get(name, len(position)), name)
 
 
+def _relied(result: CheckResult, lookup: Lookup) -> tuple[str, ...]:
+    """The checks ``result``'s failure relied on: ``relies_on``, and for an exception the
+    implementation raised, those of ``relies_on_if_raised`` that failed on the same type."""
+    same = tuple(
+        name
+        for name in result.relies_on_if_raised
+        if (other := lookup(name)) is not None and result.raised and other.raised == result.raised
+    )
+    return (*result.relies_on, *same)
+
+
 def _failing_reach(name: str, lookup: Lookup) -> set[str]:
     """The FAILED checks reachable from ``name`` through the checks failing observations relied on."""
     seen: set[str] = set()
@@ -41,7 +52,7 @@ def _failing_reach(name: str, lookup: Lookup) -> set[str]:
         result = lookup(stack.pop())
         if result is None or result.outcome is not Outcome.FAILED:
             continue
-        for other in result.relies_on:
+        for other in _relied(result, lookup):
             found = lookup(other)
             if other not in seen and found is not None and found.outcome is Outcome.FAILED:
                 seen.add(other)
@@ -68,7 +79,7 @@ def roots(
     blocking: list[str] = []
     for member in sorted(cycle, key=_rank(order)):
         found = lookup(member)
-        for name in () if found is None else found.relies_on:
+        for name in () if found is None else _relied(found, lookup):
             other = lookup(name)
             if name in cycle or name in _done or other is None:
                 continue
