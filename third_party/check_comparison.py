@@ -23,7 +23,7 @@ WANTED = {
     ("pytorch_optimizer.AdaDelta", "state_layout"): "false_alarm",
     ("pytorch_optimizer.AdaDelta", "tensor_lr"): "missed",
     ("pytorch_optimizer.AdaDelta", "state_values"): "unexpected_not_judged",
-    ("pytorch_optimizer.AdaDelta", "rho_bounds"): "missed",
+    ("pytorch_optimizer.AdaDelta", "sparse_grad_error"): "missed",
     ("pytorch_optimizer.AdaDelta", "multiple_devices"): None,
     ("pytorch_optimizer.AdaDelta", "grads_not_modified"): None,
     ("pytorch_optimizer.AdaDelta", "an_unknown_check"): "unexpected_check",
