@@ -41,7 +41,8 @@ def _result(error: BaseException) -> tuple[Outcome, str, dict[str, Any]]:
     if isinstance(error, MissingAPI):
         return Outcome.FAILED, str(error), {"relies_on": error.relies_on, "missing": str(error)}
     if isinstance(error, CheckFailure):
-        return Outcome.FAILED, str(error) + _draws(error), {"relies_on": error.relies_on}
+        links = {"relies_on": error.relies_on, "raised": error.raised, "relies_on_if_raised": error.relies_on_if_raised}
+        return Outcome.FAILED, str(error) + _draws(error), links
     missing = missing_api(error)
     if missing is not None:
         return Outcome.FAILED, missing, {"missing": missing}
@@ -92,4 +93,4 @@ class LazyJudge:
         """The named check's result, judged against the checks it relies on."""
         result = self.result(name)
         assert result is not None, f"no check named {name!r}"
-        return judged([result], self.result)[0]
+        return judged([result], self.result, list(self.checks))[0]

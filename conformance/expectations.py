@@ -157,7 +157,12 @@ def fitted_case(case: Case, subject: Subject) -> Case:
     return dataclasses.replace(case, constructor=constructor, groups=groups, changes=changes)
 
 
-def _stepping_error(step: int, error: Exception, snippet: str, relies_on: tuple[str, ...]) -> CheckFailure:
+def _stepping_error(
+    step: int, error: Exception, snippet: str, relies_on: tuple[str, ...], if_raised: tuple[str, ...]
+) -> CheckFailure:
+    """The implementation raised while stepping: blocked by ``relies_on`` (torch's layout for a
+    hand-over, the constructor's validation), and by the checks about the options and kinds the
+    case used (``if_raised``) only where they raised the same type of exception."""
     site = call_site(error)
     return CheckFailure(
         f"during step {step} (which includes building the optimizer, changing param_groups "
@@ -165,6 +170,8 @@ def _stepping_error(step: int, error: Exception, snippet: str, relies_on: tuple[
         f"{raised(error)}",
         snippet,
         relies_on=relies_on,
+        raised=type(error).__name__,
+        relies_on_if_raised=if_raised,
     )
 
 
@@ -201,12 +208,14 @@ def expect_trajectory(
         case = fitted_case(case, subject)
         if not case.plain_params:
             expect_param_groups(subject)
-    relies = relied_on(case, subject.spec)
+    used = relied_on(case, subject.spec)
+    handover: tuple[str, ...] = ()
     if relay is not None and relay.target is not implementation:
         # The reference loads the implementation's state dict: torch's layout is assumed.
-        relies += ("state_layout", "step_counter")
+        handover = ("state_layout", "step_counter")
     elif relay is not None and first is not implementation:
-        relies += ("cross_load_from_reference",)
+        handover = ("cross_load_from_reference",)
+    relies = used + handover
     snippet = functools.partial(render_case, case, first, str(subject.device), relay)
     try:
         oracle = run_oracle(folded(case), subject.spec) if compare else None
@@ -229,7 +238,7 @@ def expect_trajectory(
                 raise
             # Valid arguments rejected at construction: constructor_validation reports that.
             building = "constructor_validation" if step == 1 and "factory(" in call_site(error) else None
-            raise _stepping_error(step, error, snippet(), (*relies, *filter(None, [building]))) from error
+            raise _stepping_error(step, error, snippet(), (*handover, *filter(None, [building])), used) from error
         if comparison is not None and (every_step or step == case.steps):
             current = snapshot(stepped, subject.spec)
             problem = comparison.mismatch(step, current)

@@ -16,14 +16,27 @@ class CheckFailure(AssertionError):
     ``relies_on`` names the checks whose rules the observation also relied on: where one of
     them fails in the same run, this failure is not a deviation of its own, and the check is
     reported as not judged, blocked by it (:mod:`conformance.judging`).
+
+    Where the failure is an exception the implementation raised (of type ``raised``),
+    ``relies_on_if_raised`` names the checks that block it only where they failed on an
+    exception of the same type: a crash is observed whatever the values, so a value deviation
+    of the rules the case used does not hide it.
     """
 
     def __init__(
-        self, problem: str, snippet: str | None = None, relies_on: Iterable[str] = ()
+        self,
+        problem: str,
+        snippet: str | None = None,
+        relies_on: Iterable[str] = (),
+        *,
+        raised: str = "",
+        relies_on_if_raised: Iterable[str] = (),
     ) -> None:
         self.problem = problem
         self.snippet = snippet
         self.relies_on = tuple(relies_on)
+        self.raised = raised
+        self.relies_on_if_raised = tuple(relies_on_if_raised)
         message = problem
         if snippet is not None:
             message += "\nreproduce:\n" + textwrap.indent(snippet, "    ")

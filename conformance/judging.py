@@ -8,7 +8,11 @@ its own rule: the check is *not judged*, blocked by the failing one, and the dev
 reported once, by the check about it. Likewise a part of torch's API the implementation lacks
 (``state``, param groups, a hook) is reported by the first check, in report order, that it
 fails; the others it fails are not judged. Blocking follows chains to the failing checks at
-their roots; a cycle leaves its checks failing.
+their roots. Failing checks that rely on one another in a cycle (the base update rule's case
+drew a 0-d param, the memory layouts' case a weight decay, the weight decay's case both) share
+their deviation: the first of them in report order reports it, the others are blocked by it
+(or, where the cycle relies on a failing check outside it, all are blocked by that one's
+roots).
 """
 
 from __future__ import annotations
@@ -24,21 +28,69 @@ __all__ = ["blocked", "judged", "roots"]
 Lookup = Callable[[str], CheckResult | None]
 
 
-def roots(result: CheckResult, lookup: Lookup, visiting: frozenset[str] = frozenset()) -> tuple[str, ...]:
-    """The failing checks that block ``result`` (a FAILED one), or () if it stands."""
+def _rank(order: Sequence[str]) -> Callable[[str], tuple[int, str]]:
+    position = {name: i for i, name in enumerate(order)}
+    return lambda name: (position.get(name, len(position)), name)
+
+
+def _relied(result: CheckResult, lookup: Lookup) -> tuple[str, ...]:
+    """The checks ``result``'s failure relied on: ``relies_on``, and for an exception the
+    implementation raised, those of ``relies_on_if_raised`` that failed on the same type."""
+    same = tuple(
+        name
+        for name in result.relies_on_if_raised
+        if (other := lookup(name)) is not None and result.raised and other.raised == result.raised
+    )
+    return (*result.relies_on, *same)
+
+
+def _failing_reach(name: str, lookup: Lookup) -> set[str]:
+    """The FAILED checks reachable from ``name`` through the checks failing observations relied on."""
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        result = lookup(stack.pop())
+        if result is None or result.outcome is not Outcome.FAILED:
+            continue
+        for other in _relied(result, lookup):
+            found = lookup(other)
+            if other not in seen and found is not None and found.outcome is Outcome.FAILED:
+                seen.add(other)
+                stack.append(other)
+    return seen
+
+
+def roots(
+    result: CheckResult,
+    lookup: Lookup,
+    order: Sequence[str] = (),
+    _done: frozenset[str] = frozenset(),
+) -> tuple[str, ...]:
+    """The failing checks that block ``result`` (a FAILED one), or () if it stands.
+
+    ``order``: the report order, which decides which check of a cycle reports its deviation.
+    """
     if result.outcome is not Outcome.FAILED:
         return ()
-    visiting = visiting | {result.name}
+    # The checks failing in a cycle with this one: each reaches the other.
+    cycle = {result.name} | {
+        other for other in _failing_reach(result.name, lookup) if result.name in _failing_reach(other, lookup)
+    }
     blocking: list[str] = []
-    for name in result.relies_on:
-        other = lookup(name)
-        if name in visiting or other is None:
-            continue
-        if other.outcome is Outcome.NOT_JUDGED:
-            blocking += other.blocked_by
-        elif other.outcome is Outcome.FAILED:
-            blocking += roots(other, lookup, visiting) or (name,)
-    return tuple(dict.fromkeys(blocking))
+    for member in sorted(cycle, key=_rank(order)):
+        found = lookup(member)
+        for name in () if found is None else _relied(found, lookup):
+            other = lookup(name)
+            if name in cycle or name in _done or other is None:
+                continue
+            if other.outcome is Outcome.NOT_JUDGED:
+                blocking += other.blocked_by
+            elif other.outcome is Outcome.FAILED:
+                blocking += roots(other, lookup, order, _done | cycle) or (name,)
+    if blocking:
+        return tuple(dict.fromkeys(blocking))
+    first = min(cycle, key=_rank(order))
+    return () if first == result.name else (first,)
 
 
 def blocked(result: CheckResult, blockers: tuple[str, ...]) -> CheckResult:
@@ -52,11 +104,14 @@ def blocked(result: CheckResult, blockers: tuple[str, ...]) -> CheckResult:
     return dataclasses.replace(result, outcome=Outcome.NOT_JUDGED, message=why, blocked_by=blockers)
 
 
-def judged(results: Sequence[CheckResult], lookup: Lookup | None = None) -> list[CheckResult]:
+def judged(
+    results: Sequence[CheckResult], lookup: Lookup | None = None, order: Sequence[str] = ()
+) -> list[CheckResult]:
     """``results`` with each failure that another failure blocks turned into NOT_JUDGED.
 
     ``lookup`` finds checks that are not among ``results`` (e.g. run on demand); by default
-    only ``results`` are consulted.
+    only ``results`` are consulted. ``order`` is the report order (default: that of
+    ``results``), which decides which check of a cycle of failures reports it.
     """
     by_name = {r.name: r for r in results}
 
@@ -75,4 +130,5 @@ def judged(results: Sequence[CheckResult], lookup: Lookup | None = None) -> list
         for r in results
     ]
     by_name.update((r.name, r) for r in linked)
-    return [blocked(r, blockers) if (blockers := roots(r, find)) else r for r in linked]
+    order = list(order) or [r.name for r in results]
+    return [blocked(r, blockers) if (blockers := roots(r, find, order)) else r for r in linked]

@@ -53,6 +53,9 @@ class CheckResult:
             :mod:`conformance.judging`).
         missing: for FAILED, the one line naming the part of the API the implementation lacks,
             when that is what failed it (checks failing on the same missing part share it).
+        raised: for FAILED on an exception the implementation raised while stepping, its type.
+        relies_on_if_raised: for such a failure, the checks that block it only where they
+            failed on an exception of the same type (see :mod:`conformance.judging`).
     """
 
     name: str
@@ -64,6 +67,8 @@ class CheckResult:
     blocked_by: tuple[str, ...] = ()
     relies_on: tuple[str, ...] = ()
     missing: str = ""
+    raised: str = ""
+    relies_on_if_raised: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,16 +1,16 @@
-"""Other libraries' optimizers behind torch.optim's constructors, and the table of runs.
+"""Other libraries' optimizers under torch.optim's option names, and the table of runs.
 
-An adapter is called exactly like its torch.optim reference (same names, same positional order,
-bound with the reference's own signature) and calls the library's class with the arguments the
-caller passed, renamed where the library names them otherwise. It maps arguments only: an
-argument the caller did not pass is not passed, so the library's own defaults show. An option
-the library's constructor does not name is dropped when it has the reference's default value
-(asking for the default asks for nothing: ``maximize=False`` of a library that cannot maximize),
-and passed as it is otherwise, so the library's own reaction (an error, or a silent
-``**kwargs``) is what gets checked. ``fixed`` arguments select the library's documented switch
-for the variant the reference implements (e.g. L2 instead of decoupled weight decay).
+An adapter exposes what the library's class has, nothing more: its signature lists the options
+of the class that torch.optim's reference also has, in the library's order and with the
+library's defaults, named as torch names them (``renamed``; ``translate`` where the library
+takes the value in another shape). An option the class lacks is not in the signature, so
+passing it raises ``TypeError`` as an unknown keyword does: that is how the checks find the
+options a class takes. The library's own options stay at its defaults, except ``fixed`` ones:
+the library's documented switch for the variant torch implements (L2 instead of decoupled
+weight decay, no Kahan summation). ``hidden`` names a library option that shares a torch name
+but not its meaning (optimi's boolean ``dampening``), which is then not exposed either.
 
-The library is imported at the first call, so that this module stays cheap to import in every
+The library is imported at the first use, so that this module stays cheap to import in every
 worker of a run.
 """
 
@@ -30,91 +30,134 @@ __all__ = ["IMPLEMENTATIONS", "Adapter", "Implementation"]
 
 
 @dataclass(frozen=True)
+class Translation:
+    """A torch option the library takes in another shape: its ``name`` and ``value(torch's)``,
+    and ``shown(library's default)``: the torch-shaped default the adapter's signature shows."""
+
+    name: str
+    value: Callable[[Any], Any]
+    shown: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
 class Adapter:
-    """A factory with ``reference``'s constructor that builds ``implementation``.
+    """A factory that builds ``implementation`` from torch's option names.
 
     Attributes:
-        reference: the torch.optim class whose signature callers use.
+        reference: the torch.optim class whose option names (and only those) are exposed.
         implementation: ``MODULE:ATTR`` of the library's class.
-        renamed: the reference's argument name -> the library's.
-        fixed: the library's own arguments, always passed (see the module docstring).
-        translate: for an argument the library takes in another shape (e.g. RMSprop's ``alpha``
-            as the second of heavyball's ``betas``): the reference's name -> a function of its
-            value returning the library's ``{name: value}``.
+        renamed: torch's option name -> the library's.
+        translate: torch's option name -> how the library takes it (see :class:`Translation`).
+        fixed: the library's own options, always passed: its switch for torch's variant.
+        hidden: library options not exposed although torch has an option of that name.
     """
 
     reference: type[Optimizer]
     implementation: str
     renamed: Mapping[str, str] = field(default_factory=dict)
+    translate: Mapping[str, Translation] = field(default_factory=dict)
     fixed: Mapping[str, Any] = field(default_factory=dict)
-    translate: Mapping[str, Callable[[Any], dict[str, Any]]] = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
+
+    def _library_names(self) -> dict[str, str]:
+        """torch's name -> the library's, for every option both have."""
+        names = {torch_name: torch_name for torch_name in inspect.signature(self.reference).parameters}
+        names.update(self.renamed)
+        names.update({torch_name: t.name for torch_name, t in self.translate.items()})
+        return {t: lib for t, lib in names.items() if t != "params" and lib not in self.hidden}
 
     @property
     def __signature__(self) -> inspect.Signature:
-        return inspect.signature(self.reference)
+        library = inspect.signature(load_attribute(self.implementation)).parameters
+        torch_names = {lib: t for t, lib in self._library_names().items()}
+        exposed = [inspect.Parameter("params", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        for name, parameter in library.items():
+            if name not in torch_names or name in self.fixed:
+                continue
+            torch_name = torch_names[name]
+            default = parameter.default
+            if torch_name in self.translate and default is not inspect.Parameter.empty:
+                default = self.translate[torch_name].shown(default)
+            kind = parameter.kind
+            if kind is inspect.Parameter.POSITIONAL_ONLY:
+                kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+            exposed.append(inspect.Parameter(torch_name, kind, default=default))
+        return inspect.Signature(exposed)
 
     def __call__(self, params: Iterable[Any], *args: Any, **kwargs: Any) -> Optimizer:
-        signature = inspect.signature(self.reference)
-        passed = signature.bind(params, *args, **kwargs).arguments
-        implementation = load_attribute(self.implementation)
-        named = inspect.signature(implementation).parameters
+        passed = self.__signature__.bind(params, *args, **kwargs).arguments
+        names = self._library_names()
         arguments: dict[str, Any] = dict(self.fixed)
-        for name, value in passed.items():
-            if name == "params":
+        for torch_name, value in passed.items():
+            if torch_name == "params":
                 continue
-            if name in self.translate:
-                arguments.update(self.translate[name](value))
-                continue
-            renamed = self.renamed.get(name, name)
-            if renamed not in named and _is_default(value, signature.parameters[name].default):
-                continue
-            arguments[renamed] = value
-        return implementation(params, **arguments)
+            if torch_name in self.translate:
+                value = self.translate[torch_name].value(value)
+            arguments[names[torch_name]] = value
+        return load_attribute(self.implementation)(passed["params"], **arguments)
 
 
-def _is_default(value: Any, default: Any) -> bool:
-    plain = (bool, int, float, type(None))
-    return isinstance(value, plain) and isinstance(default, plain) and value == default
+# heavyball's RMSprop decays its second moment with betas[1] (chainable.scale_by_exp_avg_sq,
+# utils.get_beta2) and has no other use for betas[0]; 0.9 is its default.
+_ALPHA_AS_SECOND_BETA = Translation("betas", lambda alpha: (0.9, alpha), lambda betas: betas[1])
 
-
-def _second_beta(alpha: Any) -> dict[str, Any]:
-    # heavyball's RMSprop decays its second moment with betas[1] (chainable.scale_by_exp_avg_sq,
-    # utils.get_beta2) and has no other use for betas[0]; 0.9 is its default.
-    return {"betas": (0.9, alpha)}
-
-
-# pytorch-optimizer: torch's names, except that maximize is an attribute of the optimizer, not
-# of its param groups (which the checks read, and do not fix here).
+# pytorch-optimizer: torch's names. SGDW's weight_decouple=False is "adding it to the gradient":
+# torch.optim.SGD's L2 decay. StableAdamW's Kahan summation is "optional" (kahan_sum); its update
+# clipping has no switch.
 pytorch_optimizer_adadelta = Adapter(torch.optim.Adadelta, "pytorch_optimizer:AdaDelta")
-# SGDW's weight_decouple=False is "adding it to the gradient": torch.optim.SGD's L2 decay.
 pytorch_optimizer_sgdw = Adapter(
     torch.optim.SGD, "pytorch_optimizer:SGDW", fixed={"weight_decouple": False}
 )
-pytorch_optimizer_stable_adamw = Adapter(torch.optim.AdamW, "pytorch_optimizer:StableAdamW")
+pytorch_optimizer_stable_adamw = Adapter(
+    torch.optim.AdamW, "pytorch_optimizer:StableAdamW", fixed={"kahan_sum": False}
+)
 
 # heavyball: foreach is its multi_tensor (heavyball itself renames foreach so, with a warning).
+# consume_grad=False keeps p.grad after step(), as torch does: "By default, HeavyBall consumes
+# gradients during step() and clears p.grad ... Pass consume_grad=False" (its README).
 _HEAVYBALL_NAMES = {"foreach": "multi_tensor"}
+_HEAVYBALL_TORCH_VARIANT = {"consume_grad": False}
 heavyball_sgd = Adapter(
-    torch.optim.SGD, "heavyball:SGD", renamed={**_HEAVYBALL_NAMES, "momentum": "beta"}
+    torch.optim.SGD,
+    "heavyball:SGD",
+    renamed={**_HEAVYBALL_NAMES, "momentum": "beta"},
+    fixed=_HEAVYBALL_TORCH_VARIANT,
 )
-heavyball_adamw = Adapter(torch.optim.AdamW, "heavyball:AdamW", renamed=_HEAVYBALL_NAMES)
+heavyball_adamw = Adapter(
+    torch.optim.AdamW, "heavyball:AdamW", renamed=_HEAVYBALL_NAMES, fixed=_HEAVYBALL_TORCH_VARIANT
+)
 heavyball_rmsprop = Adapter(
     torch.optim.RMSprop,
     "heavyball:RMSprop",
     renamed=_HEAVYBALL_NAMES,
-    translate={"alpha": _second_beta},
+    translate={"alpha": _ALPHA_AS_SECOND_BETA},
+    fixed=_HEAVYBALL_TORCH_VARIANT,
 )
 
-# timm.optim: the classes that are not torch.optim's own re-exported ones. timm cannot be
-# imported next to a CPU build of torch 2.13 from PyPI (see README.md), so these rows report
-# that unless the environment has a torchvision that loads.
-timm_adamw_legacy = Adapter(torch.optim.AdamW, "timm.optim:AdamWLegacy")
-# lr_in_momentum=False: "learning rate scaling is included in the momentum buffer update as per
-# defaults in Tensorflow" when True; torch.optim.RMSprop scales the buffer by lr outside.
-timm_rmsprop_tf = Adapter(
-    torch.optim.RMSprop, "timm.optim:RMSpropTF", fixed={"lr_in_momentum": False}
+# optimi: kahan_sum=False and decouple_lr=False are its documented switches back to torch's
+# update ("If unspecified, automatically applies for low precision parameters"; "Apply fully
+# decoupled weight decay instead of L2 penalty"). Its `dampening` is a bool ("Use dampening for
+# momentum update"), not torch's factor τ; torch_init only matters with it.
+_OPTIMI_TORCH_VARIANT = {"kahan_sum": False, "decouple_lr": False}
+optimi_sgd = Adapter(
+    torch.optim.SGD, "optimi:SGD", fixed=_OPTIMI_TORCH_VARIANT, hidden=frozenset({"dampening"})
 )
-timm_sgdw = Adapter(torch.optim.SGD, "timm.optim:SGDW")
+optimi_adam = Adapter(
+    torch.optim.Adam,
+    "optimi:Adam",
+    renamed={"decoupled_weight_decay": "decouple_wd"},
+    fixed=_OPTIMI_TORCH_VARIANT,
+)
+optimi_adamw = Adapter(torch.optim.AdamW, "optimi:AdamW", fixed=_OPTIMI_TORCH_VARIANT)
+
+# bitsandbytes: optim_bits=32 (its default for these classes) keeps the state in float32, the
+# only variant with torch's math; the 8-bit classes quantize it by design.
+_BNB_32_BIT = {"optim_bits": 32}
+bitsandbytes_adam = Adapter(torch.optim.Adam, "bitsandbytes.optim:Adam", fixed=_BNB_32_BIT)
+bitsandbytes_adamw = Adapter(torch.optim.AdamW, "bitsandbytes.optim:AdamW", fixed=_BNB_32_BIT)
+bitsandbytes_adagrad = Adapter(torch.optim.Adagrad, "bitsandbytes.optim:Adagrad", fixed=_BNB_32_BIT)
+bitsandbytes_rmsprop = Adapter(torch.optim.RMSprop, "bitsandbytes.optim:RMSprop", fixed=_BNB_32_BIT)
+bitsandbytes_sgd = Adapter(torch.optim.SGD, "bitsandbytes.optim:SGD", fixed=_BNB_32_BIT)
 
 
 @dataclass(frozen=True)
@@ -145,7 +188,12 @@ IMPLEMENTATIONS: tuple[Implementation, ...] = (
     _row("heavyball.SGD", "heavyball", "sgd", "heavyball_sgd"),
     _row("heavyball.AdamW", "heavyball", "adamw", "heavyball_adamw"),
     _row("heavyball.RMSprop", "heavyball", "rmsprop", "heavyball_rmsprop"),
-    _row("timm.optim.AdamWLegacy", "timm", "adamw", "timm_adamw_legacy"),
-    _row("timm.optim.RMSpropTF", "timm", "rmsprop", "timm_rmsprop_tf"),
-    _row("timm.optim.SGDW", "timm", "sgd", "timm_sgdw"),
+    _row("optimi.SGD", "torch-optimi", "sgd", "optimi_sgd"),
+    _row("optimi.Adam", "torch-optimi", "adam", "optimi_adam"),
+    _row("optimi.AdamW", "torch-optimi", "adamw", "optimi_adamw"),
+    _row("bitsandbytes.optim.Adam", "bitsandbytes", "adam", "bitsandbytes_adam"),
+    _row("bitsandbytes.optim.AdamW", "bitsandbytes", "adamw", "bitsandbytes_adamw"),
+    _row("bitsandbytes.optim.Adagrad", "bitsandbytes", "adagrad", "bitsandbytes_adagrad"),
+    _row("bitsandbytes.optim.RMSprop", "bitsandbytes", "rmsprop", "bitsandbytes_rmsprop"),
+    _row("bitsandbytes.optim.SGD", "bitsandbytes", "sgd", "bitsandbytes_sgd"),
 )

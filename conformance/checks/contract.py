@@ -170,7 +170,8 @@ def _grads_left_alone(case: Case) -> Callable[[Stepped], str | None]:
 def _grads_not_modified(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
         case = single_group_case(data, subject.all_options_spec, none_grads=True)
-        expect_trajectory(subject, case, inspect=_grads_left_alone(case))
+        # The rule is about the grads alone: the params' values are the math checks' to judge.
+        expect_trajectory(subject, case, inspect=_grads_left_alone(case), compare=False)
 
     run_property(subject, follows_the_oracle)
 

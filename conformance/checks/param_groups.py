@@ -93,7 +93,8 @@ def options_are(
 
 def _add_param_group(subject: Subject) -> None:
     spec = subject.spec
-    example = dict(spec.example_hyperparameters)
+    # Options the implementation does not take are judged by the checks about them.
+    example = subject.options.taken_of(spec.example_hyperparameters)
     lr = 0.25 if "lr" in spec.defaults else None
     own_options = {"lr": lr} if lr is not None else {}
     case = example_case(

@@ -38,11 +38,12 @@ __all__ = ["checks"]
 _HANDOVER_AFTER = 2
 
 
-def _case(spec: OptimizerSpec, constructor: Mapping[str, Any] | None = None) -> Case:
-    """Two params stepped with ``constructor`` (default: the spec's example hyperparameters)."""
+def _case(subject: Subject, constructor: Mapping[str, Any] | None = None) -> Case:
+    """Two params stepped with ``constructor`` (default: the spec's example hyperparameters),
+    less the options the implementation does not take: the checks about them judge those."""
     params = [example_param((2, 3), seed=1), example_param((3,), seed=2)]
-    constructor = spec.example_hyperparameters if constructor is None else constructor
-    return example_case(params, steps=2 * _HANDOVER_AFTER, constructor=constructor)
+    constructor = subject.spec.example_hyperparameters if constructor is None else constructor
+    return example_case(params, steps=2 * _HANDOVER_AFTER, constructor=subject.options.taken_of(constructor))
 
 
 def _reference(spec: OptimizerSpec) -> Target:
@@ -65,18 +66,18 @@ state_dict = torch.load(buffer, weights_only=True)"""
 
 def _roundtrip(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target)
-    expect_trajectory(subject, _case(subject.spec), relay=relay)
+    expect_trajectory(subject, _case(subject), relay=relay)
 
 
 def _serialization(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target, _through_torch_save, _THROUGH_TORCH_SAVE)
-    expect_trajectory(subject, _case(subject.spec), relay=relay)
+    expect_trajectory(subject, _case(subject), relay=relay)
 
 
 def _cross_load_from_reference(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target)
     reference = _reference(subject.spec)
-    expect_trajectory(subject, _case(subject.spec), start=reference, relay=relay)
+    expect_trajectory(subject, _case(subject), start=reference, relay=relay)
 
 
 def _in_torch_format(state_dict: Any) -> dict[str, Any]:
@@ -92,7 +93,7 @@ def _in_torch_format(state_dict: Any) -> dict[str, Any]:
 
 def _cross_load_to_reference(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, _reference(subject.spec), _in_torch_format)
-    expect_trajectory(subject, _case(subject.spec), relay=relay)
+    expect_trajectory(subject, _case(subject), relay=relay)
 
 
 def _restores_hyperparameters(subject: Subject) -> None:
@@ -101,7 +102,7 @@ def _restores_hyperparameters(subject: Subject) -> None:
     other = subject.options.taken_of(spec.other_hyperparameters)
     relay = Relay(_HANDOVER_AFTER, subject.target, constructor=other)
     inspect = options_are(subject, {0: spec.example_hyperparameters})
-    expect_trajectory(subject, _case(spec), relay=relay, inspect=inspect)
+    expect_trajectory(subject, _case(subject), relay=relay, inspect=inspect)
 
 
 def _deep_case(spec: OptimizerSpec, subject: Subject) -> Case:
@@ -229,7 +230,7 @@ def _old_checkpoints(subject: Subject) -> None:
     )
     # A checkpoint older than an option was written with the behaviour the option's default has.
     older = {key: spec.defaults[key] for key in spec.options_added_later if key in spec.defaults}
-    case = _case(spec, {**spec.example_hyperparameters, **older})
+    case = _case(subject, {**spec.example_hyperparameters, **older})
     inspect = state_kept(spec, case)
     expect_trajectory(subject, case, start=_reference(spec), relay=relay, inspect=inspect)
 
