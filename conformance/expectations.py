@@ -126,7 +126,10 @@ def relied_on(case: Case, spec: OptimizerSpec) -> tuple[str, ...]:
     kinds = {
         "dtypes": bool(dtypes & {torch.bfloat16, torch.float16}),
         "complex_params": any(d.is_complex for d in dtypes),
-        "memory_layouts": any(p.stride != contiguous_stride(p.shape) or not p.shape for p in case.params),
+        # 0-d params are among the base checks' layouts; strided and empty ones are not.
+        "memory_layouts": any(
+            p.stride != contiguous_stride(p.shape) or 0 in p.shape for p in case.params
+        ),
         "tensor_lr": _tensor_lr(case),
         "sparse_grads": any(isinstance(g, SparseGrad) for step in case.grads for g in step),
         "per_group_hyperparameters": any(g.options for g in case.groups),
