@@ -106,16 +106,18 @@ def _snippet(target: Target, name: str) -> str:
 def _check(name: str, subject: Subject) -> None:
     if not dist.is_gloo_available():
         raise CheckSkipped("needs torch.distributed's gloo backend, which this torch build lacks")
+    # The ranks build the implementation with every hyperparameter given: its own constructor.
+    factory = subject.target.factory
     try:
-        pickle.dumps(subject.factory)
+        pickle.dumps(factory)
     except Exception as error:
         raise CheckSkipped(
             f"the ranks are spawned processes, which get the factory by pickling, and "
             f"{subject.target.name} cannot be pickled ({error}): make it importable by name"
         ) from error
-    key = (subject.factory, subject.spec.name)
+    key = (factory, subject.spec.name)
     if key not in _problems:
-        _problems[key] = run_distributed_checks(subject.factory, subject.spec)
+        _problems[key] = run_distributed_checks(factory, subject.spec)
     problem = _problems[key][name]
     if problem is not None:
         raise CheckFailure(problem, _snippet(subject.target, name))
