@@ -9,7 +9,7 @@ from typing import Any
 
 from .blame import call_site, is_suite_error, suite_error_message
 from .checks.check import Check
-from .failures import CheckFailure, CheckSkipped, MissingAPI, SuiteError
+from .failures import CheckFailure, CheckSkipped, MissingAPI, MissingOption, SuiteError
 from .judging import judged
 from .report import CheckResult, Outcome
 from .subject import Subject
@@ -38,6 +38,9 @@ def _result(error: BaseException) -> tuple[Outcome, str, dict[str, Any]]:
     error = _first(error)
     if isinstance(error, CheckSkipped):
         return Outcome.SKIPPED, str(error), {}
+    if isinstance(error, MissingOption):
+        # Its owner is named (the scenario about the option), not the first check it fails.
+        return Outcome.FAILED, str(error), {"relies_on": error.relies_on}
     if isinstance(error, MissingAPI):
         return Outcome.FAILED, str(error), {"relies_on": error.relies_on, "missing": str(error)}
     if isinstance(error, CheckFailure):

@@ -280,6 +280,24 @@ def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def slowest_checks(rows: Sequence[dict[str, Any]], top: int = 3, share: float = 0.15) -> str:
+    """Markdown: per row, its slowest checks (``duration_s`` of the suite's JSON) and their share
+    of the row's summed check time; a share above ``share`` is marked."""
+    lines = ["| row | wall s | checks' total s | slowest checks: s (share) |", "|---|---|---|---|"]
+    for row in rows:
+        checks = row.get("report", {}).get("checks", [])
+        total = sum(c["duration_s"] for c in checks)
+        if not checks or total <= 0:
+            continue
+        slow = sorted(checks, key=lambda c: -c["duration_s"])[:top]
+        cells = ", ".join(
+            f"{c['name']} {c['duration_s']:.1f} ({c['duration_s'] / total:.0%}{' > 15 %' if c['duration_s'] / total > share else ''})"
+            for c in slow
+        )
+        lines.append(f"| `{row['implementation']}` | {row.get('wall_s', '')} | {total:.1f} | {cells} |")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m third_party.run", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results",
@@ -313,7 +331,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     total = f"{len(rows)} runs in {time.perf_counter() - start:.0f} s, -n {arguments.workers}"
     print(table)
     print(f"\n{total}")
-    (arguments.out / "results.md").write_text(f"{table}\n\n{total}\n", encoding="utf-8")
+    slowest = slowest_checks(rows)
+    print(f"\n{slowest}")
+    (arguments.out / "results.md").write_text(f"{table}\n\n{total}\n\n{slowest}\n", encoding="utf-8")
     (arguments.out / "results.json").write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     comparison = comparison_report(expected, _reports_of(rows))
     print(f"\n{comparison}")
