@@ -2,35 +2,27 @@
 
 Not every conforming Adadelta is a ``torch.optim.Optimizer``: a functional library may have its
 own base class, without ``state``, param groups or hooks. The math checks judge what any
-implementation shows (its params' trajectory) and compare the state only where it is exposed
-as torch exposes it; a check about a part of the API the implementation lacks fails with one
-line naming that part (:func:`missing_api`).
+implementation shows (its params' trajectory); a check about a part of the API the
+implementation lacks fails with one line naming that part (:func:`missing_api`), and a check
+that reads such a part for another rule relies on the check about it (:func:`groups_of`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
-from hypothesis import strategies as st
-from hypothesis.strategies import SearchStrategy
 
 from .failures import relying_on
-from .spec import OptimizerSpec
 
 __all__ = [
-    "accepts",
     "exposed_state",
     "groups_in",
     "groups_of",
-    "fitted_spec",
     "missing_api",
-    "taken_options",
     "takes_param_groups",
 ]
 
@@ -42,24 +34,6 @@ def exposed_state(optimizer: Any) -> Mapping[Any, Any] | None:
     None."""
     state = getattr(optimizer, "state", None)
     return state if isinstance(state, Mapping) else None
-
-
-def accepts(factory: Callable[..., Any], keyword: str) -> bool:
-    """Whether ``factory`` takes ``keyword`` (True when its signature cannot tell)."""
-    try:
-        parameters = inspect.signature(factory).parameters.values()
-    except (TypeError, ValueError):
-        return True
-    return any(
-        p.kind is inspect.Parameter.VAR_KEYWORD
-        or (p.name == keyword and p.kind is not inspect.Parameter.POSITIONAL_ONLY)
-        for p in parameters
-    )
-
-
-def taken_options(options: Mapping[str, Any], factory: Callable[..., Any]) -> dict[str, Any]:
-    """The ``options`` that ``factory`` takes: for checks not about the others."""
-    return {key: value for key, value in options.items() if accepts(factory, key)}
 
 
 def groups_of(optimizer: Any) -> list[Mapping[str, Any]]:
@@ -101,20 +75,6 @@ def takes_param_groups(factory: Callable[..., Any]) -> bool:
     except Exception:
         return False
     return True
-
-
-def fitted_spec(spec: OptimizerSpec, factory: Callable[..., Any]) -> OptimizerSpec:
-    """``spec`` drawing the hyperparameters ``factory`` does not take at their default only, so
-    that only the checks about such an option (whose scenarios set it) see it missing."""
-    missing = [key for key in spec.defaults if not accepts(factory, key)]
-    if not missing:
-        return spec
-
-    def space(dtype: torch.dtype) -> dict[str, SearchStrategy[Any]]:
-        pinned = {key: st.just(spec.defaults[key]) for key in missing}
-        return {**spec.hyperparameter_space(dtype), **pinned}
-
-    return dataclasses.replace(spec, hyperparameter_space=space)
 
 
 def missing_api(error: BaseException) -> str | None:

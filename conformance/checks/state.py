@@ -82,7 +82,7 @@ def _exposed(stepped: Stepped) -> Mapping[Any, Any]:
     state = exposed_state(stepped.optimizer)
     if state is None:
         raise MissingAPI(
-            f"the optimizer has no torch-style `state` (a mapping from each param to its state), "
+            "the optimizer has no torch-style `state` (a mapping from each param to its state), "
             "which this rule is about"
         )
     return state

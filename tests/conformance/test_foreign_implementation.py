@@ -8,7 +8,7 @@ import pytest
 
 # pytest's default import mode puts this test's directory on sys.path.
 from foreign_targets import TorchoptLikeAdadelta
-from verdicts import CHECKS, EXPECTED_SKIPS
+from verdicts import EXPECTED_SKIPS
 
 import conformance
 from conformance import Outcome, Report
