@@ -114,8 +114,13 @@ def moments(
 def bias_corrected(
     new_buffers: Mapping[str, Tensor], hyperparameters: Mapping[str, Any], step: int
 ) -> tuple[Tensor, Tensor]:
-    """(m̂_t, v̂_t): m_t / (1 - β1^t), and v_t (v_t^max if amsgrad) / (1 - β2^t)."""
-    beta1, beta2 = hyperparameters["betas"]
+    """(m̂_t, v̂_t): m_t / (1 - β1^t), and v_t (v_t^max if amsgrad) / (1 - β2^t).
+
+    The corrections are float64 tensors, not Python floats: an implementation rounds them, and
+    1 - β2^t cancels (≈ 0.002 at t = 2 for β2 = 0.999), amplifying that rounding; as tensors
+    they are perturbed like every other operation (conformance.tolerances), so the tolerance
+    counts it."""
+    beta1, beta2 = (torch.tensor(beta, dtype=torch.float64) for beta in hyperparameters["betas"])
     second = new_buffers["max_exp_avg_sq" if hyperparameters["amsgrad"] else "exp_avg_sq"]
     return new_buffers["exp_avg"] / (1 - beta1**step), second / (1 - beta2**step)
 
