@@ -218,7 +218,8 @@ def expect_trajectory(
         handover = ("state_layout", "step_counter")
     elif relay is not None and first is not implementation:
         handover = ("cross_load_from_reference",)
-    relies = used + handover
+    # Buffers compared with the oracle: their values are state_values' rule.
+    relies = used + handover + (("state_values",) if judge_state else ())
     snippet = functools.partial(render_case, case, first, str(subject.device), relay)
     try:
         oracle = run_oracle(folded(case), subject.spec) if compare else None
