@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 
@@ -24,7 +24,7 @@ from .comparison import OracleComparison
 from .failures import CheckFailure, MissingAPI, OracleMismatch, SuiteError
 from .oracle import run_oracle
 from .paths import torch_paths_agree
-from .replay import Relay, Stepped, snapshot, stepping
+from .replay import BuildFailed, Relay, Stepped, snapshot, stepping
 from .snippet import render_case
 from .spec import OptimizerSpec
 from .subject import Subject
@@ -160,14 +160,20 @@ def fitted_case(case: Case, subject: Subject) -> Case:
     return dataclasses.replace(case, constructor=constructor, groups=groups, changes=changes)
 
 
-def _stepping_error(
+def _raise_stepping_error(
     step: int, error: Exception, snippet: str, relies_on: tuple[str, ...], if_raised: tuple[str, ...]
-) -> CheckFailure:
-    """The implementation raised while stepping: blocked by ``relies_on`` (torch's layout for a
-    hand-over, the constructor's validation), and by the checks about the options and kinds the
-    case used (``if_raised``) only where they raised the same type of exception."""
+) -> NoReturn:
+    """Raise what an exception while stepping means: a missing API part, the suite's own crash
+    (as is), or a failure blocked by ``relies_on`` (torch's layout for a hand-over, the
+    constructor's validation) and by the checks about the options and kinds the case used
+    (``if_raised``) only where they raised the same type of exception."""
+    missing = missing_api(error)
+    if missing is not None:
+        raise MissingAPI(missing) from error
+    if is_suite_error(error):
+        raise error
     site = call_site(error)
-    return CheckFailure(
+    raise CheckFailure(
         f"during step {step} (which includes building the optimizer, changing param_groups "
         f"and handing over state), {f'`{site}`' if site else 'the implementation'} "
         f"{raised(error)}",
@@ -175,7 +181,7 @@ def _stepping_error(
         relies_on=relies_on,
         raised=type(error).__name__,
         relies_on_if_raised=if_raised,
-    )
+    ) from error
 
 
 def expect_trajectory(
@@ -234,15 +240,11 @@ def expect_trajectory(
             raise
         except CheckFailure as failure:  # the case itself found the rule broken
             raise CheckFailure(failure.problem, snippet(), failure.relies_on) from failure
-        except Exception as error:
-            missing = missing_api(error)
-            if missing is not None:
-                raise MissingAPI(missing) from error
-            if is_suite_error(error):
-                raise
+        except BuildFailed as failed:
             # Valid arguments rejected at construction: constructor_validation reports that.
-            building = "constructor_validation" if step == 1 and "factory(" in call_site(error) else None
-            raise _stepping_error(step, error, snippet(), (*handover, *filter(None, [building])), used) from error
+            _raise_stepping_error(step, failed.error, snippet(), (*handover, "constructor_validation"), used)
+        except Exception as error:
+            _raise_stepping_error(step, error, snippet(), handover, used)
         if comparison is not None and (every_step or step == case.steps):
             current = snapshot(stepped, subject.spec)
             problem = comparison.mismatch(step, current)

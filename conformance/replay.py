@@ -119,6 +119,14 @@ def build_grad(param: ParamCase, device: torch.device, grad: Grad) -> Tensor:
     return sparse.coalesce() if grad.coalesce else sparse
 
 
+class BuildFailed(Exception):
+    """The factory raised building a case's first optimizer; ``error`` is what it raised."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 def _option(value: Any, device: torch.device) -> Any:
     if isinstance(value, TensorLR):
         where = device if value.on_params_device else torch.device("cpu")
@@ -195,8 +203,15 @@ def _relay(
 def stepping(
     case: Case, factory: Factory, device: torch.device, relay: Relay | None = None
 ) -> Iterator[Stepped]:
-    """Build the case's optimizer and take its steps, yielding after each one."""
-    optimizer, params = _build(case, factory, device)
+    """Build the case's optimizer and take its steps, yielding after each one.
+
+    Raises ``BuildFailed`` (the factory's exception as its cause) where building the case's
+    first optimizer raised.
+    """
+    try:
+        optimizer, params = _build(case, factory, device)
+    except Exception as error:
+        raise BuildFailed(error) from error
     for step in range(1, case.steps + 1):
         if relay is not None and step == relay.after_step + 1:
             optimizer, params = _relay(relay, case, device, optimizer, params)

@@ -46,6 +46,7 @@ __all__ = [
     "OneDeviation",
     "OtherDefaultLR",
     "PerGroupStepCounter",
+    "PositiveLR",
     "RequiredLR",
     "TupleParamGroups",
 ]
@@ -192,6 +193,22 @@ class RequiredLR(OneDeviation, _OracleAdadelta):
         super().__init__(params, lr, *args, **kwargs)
 
 
+class PositiveLR(OneDeviation, _OracleAdadelta):
+    """Rejects lr=0 at construction (``lr <= 0`` raises ValueError), as libraries that validate
+    a learning rate as positive do; torch accepts 0, which steps nothing. Everything else is
+    torch's."""
+
+    # constructor_validation: its rule says "extreme valid values are accepted", and lr=0.0 is
+    # one. lr_zero builds its optimizer with lr=0, so it cannot observe its rule (params stay,
+    # averages advance): not judged, blocked by constructor_validation.
+    expected_failures = frozenset({"constructor_validation"})
+
+    def __init__(self, params: ParamsT, lr: float | Tensor = 1.0, *args: Any, **kwargs: Any) -> None:
+        if not lr > 0:
+            raise ValueError(f"Invalid learning rate: {lr} (expected lr > 0)")
+        super().__init__(params, lr, *args, **kwargs)
+
+
 class DecoupledWeightDecay(OneDeviation, _OracleAdadelta):
     """Decays weights as AdamW does, θ <- θ (1 - lr·λ) before the Adadelta step, instead of
     adding λθ to the gradient; with weight_decay=0 it is torch's Adadelta."""
@@ -326,6 +343,7 @@ ONE_DEVIATION_DOUBLES: tuple[type[OneDeviation], ...] = (
     NoMaximize,
     OtherDefaultLR,
     RequiredLR,
+    PositiveLR,
     DecoupledWeightDecay,
     TupleParamGroups,
     DeepcopyBreaks,

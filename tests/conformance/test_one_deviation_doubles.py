@@ -18,6 +18,7 @@ from one_deviation import (
     NoMaximize,
     OtherDefaultLR,
     PerGroupStepCounter,
+    PositiveLR,
     RequiredLR,
     TupleParamGroups,
 )
@@ -83,6 +84,7 @@ def assert_steps_like_torch(factory: Callable[..., Any], options: dict[str, Any]
         IntStepCounter,
         OtherDefaultLR,
         RequiredLR,
+        PositiveLR,
         TupleParamGroups,
         DeepcopyBreaks,
     ],
@@ -154,6 +156,12 @@ def test_other_default_lr_defaults_to_half() -> None:
 def test_required_lr_cannot_be_built_without_lr() -> None:
     with pytest.raises(TypeError, match="missing 1 required positional argument: 'lr'"):
         RequiredLR(_params())
+
+
+def test_positive_lr_rejects_lr_zero_that_torch_accepts() -> None:
+    torch.optim.Adadelta(_params(), lr=0.0)
+    with pytest.raises(ValueError, match="Invalid learning rate: 0.0"):
+        PositiveLR(_params(), lr=0.0)
 
 
 @pytest.mark.parametrize(
