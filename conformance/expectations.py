@@ -140,6 +140,25 @@ def relied_on(case: Case, spec: OptimizerSpec) -> tuple[str, ...]:
     return tuple(relied + [name for name, used_here in kinds.items() if used_here])
 
 
+def uses_boundary_argument(case: Case, spec: OptimizerSpec) -> bool:
+    """Whether ``case`` builds its optimizer with one of the spec's extreme valid arguments
+    (``boundary_arguments``; those that are the defaults do not count)."""
+    options = [case.constructor, *(g.options for g in case.groups)]
+    return any(
+        any(all(k in o and same_value(o[k], v) for k, v in arguments.items()) for o in options)
+        for arguments in spec.boundary_arguments
+        if any(not same_value(spec.defaults.get(k), v) for k, v in arguments.items())
+    )
+
+
+def same_value(value: Any, expected: Any) -> bool:
+    """``value == expected``, False where comparing raises (a Tensor of several elements)."""
+    try:
+        return bool(value == expected)
+    except (RuntimeError, TypeError):
+        return False
+
+
 def _tensor_lr(case: Case) -> bool:
     options = [case.constructor, *(g.options for g in case.groups)]
     options += [o for change in case.changes for o in change.values()]
@@ -196,10 +215,10 @@ def expect_trajectory(
     compare: bool = True,
 ) -> None:
     """Step ``case`` on ``start`` (default: the implementation), handing over per ``relay``.
-    After every step (or, unless ``every_step``, after the last: deriving tolerances costs a
-    backward pass through all steps so far) the params (and, with ``judge_state``, the state's
-    buffers) must match the oracle within tolerance or one of torch's own paths, unless not
-    ``compare``; after every step ``inspect`` (if given) must find no problem.
+    After every step ``inspect`` (if given) must find no problem; then (or, unless
+    ``every_step``, after the last: deriving tolerances costs a backward pass through all steps
+    so far) the params (and, with ``judge_state``, the state's buffers) must match the oracle
+    within tolerance or one of torch's own paths, unless not ``compare``.
 
     Raises:
         OracleMismatch: values left the oracle's trajectory; it names the checks the
@@ -241,17 +260,14 @@ def expect_trajectory(
         except CheckFailure as failure:  # the case itself found the rule broken
             raise CheckFailure(failure.problem, snippet(), failure.relies_on) from failure
         except BuildFailed as failed:
-            # Valid arguments rejected at construction: constructor_validation reports that.
-            _raise_stepping_error(step, failed.error, snippet(), (*handover, "constructor_validation"), used)
+            # An extreme valid argument rejected at construction is constructor_validation's
+            # to report, where it was rejected with the same type of exception.
+            extreme = ("constructor_validation",) if uses_boundary_argument(case, subject.spec) else ()
+            _raise_stepping_error(step, failed.error, snippet(), handover, (*used, *extreme))
         except Exception as error:
             _raise_stepping_error(step, error, snippet(), handover, used)
-        if comparison is not None and (every_step or step == case.steps):
-            current = snapshot(stepped, subject.spec)
-            problem = comparison.mismatch(step, current)
-            if problem is not None and not (
-                relay is None and torch_paths_agree(subject, case, step, current, comparison)
-            ):
-                raise OracleMismatch(problem, snippet(), relies)
+        # The inspection first: it judges the check's own rule, or what the comparison needs
+        # (the buffers found by name), so a step that breaks both reports the rule.
         try:
             problem = None if inspect is None else inspect(stepped)
         except MissingAPI:
@@ -260,3 +276,10 @@ def expect_trajectory(
             raise CheckFailure(failure.problem, snippet(), failure.relies_on) from failure
         if problem is not None:
             raise CheckFailure(problem, snippet())
+        if comparison is not None and (every_step or step == case.steps):
+            current = snapshot(stepped, subject.spec)
+            problem = comparison.mismatch(step, current)
+            if problem is not None and not (
+                relay is None and torch_paths_agree(subject, case, step, current, comparison)
+            ):
+                raise OracleMismatch(problem, snippet(), relies)

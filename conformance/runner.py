@@ -51,17 +51,25 @@ def seed_for(profile: str, seed: int | None) -> int | None:
 def construction_error(subject: Subject) -> str | None:
     """Why the implementation cannot even be built over one param, or None if it can.
 
-    Every check builds optimizers, so when this fails no check can say anything more useful.
+    Tried with torch's defaults, then with the spec's example hyperparameters (a class that
+    rejects a default, SGD's momentum 0 say, is still built by the checks that set another
+    value, and the checks about that default report it). Every check builds optimizers, so when
+    both fail no check can say anything more useful.
     """
     param = torch.nn.Parameter(torch.zeros(2, device=subject.device))
-    try:
-        subject.factory([param])
-    except Exception as error:
-        return (
-            f"{subject.target.name}([a param of shape (2,)]) raised "
-            f"{type(error).__name__}: {error}; no check can run"
-        )
-    return None
+    example = subject.options.taken_of(subject.spec.example_hyperparameters)
+    error: Exception | None = None
+    for options in ({}, example):
+        try:
+            subject.factory([param], **options)
+        except Exception as raised:
+            error = error or raised
+        else:
+            return None
+    return (
+        f"{subject.target.name}([a param of shape (2,)]) raised "
+        f"{type(error).__name__}: {error}; no check can run"
+    )
 
 
 def run(

@@ -272,16 +272,37 @@ _op_validation = Deviation(
 
 # Adam/AdamW: the state kept across a load and the buffers' values are read by name first
 # ('kahan_comp': state_layout); torch's class loading the state dict misses names and step.
-_op_kahan_key_adam = replace(_op_kahan_key, blocks=(STATE_VALUES, "state_dict_depth", "state_dict_cross_dtype"))
+_op_kahan_key_adam = replace(_op_kahan_key, blocks=("state_dict_depth", "state_dict_cross_dtype"))
+# Revised after the run of 2026-12-07 18:45 (README, "Revisions"): state_values finds the buffers
+# by name beside a key of the class's own ('kahan_comp'), so it observes these values; the checks
+# whose rule is seen in the buffers (lr = 0, zero grads) wait on it.
+# Revised after the same run: hyperparameter_changes' cases hold betas in a group, which
+# per_group_hyperparameters judges (as for pytorch-optimizer's maximize, written before any run).
+_op_betas = Deviation(
+    "betas_stored_as_beta1_beta2", "groups store 'beta1' and 'beta2', not 'betas': a group's own betas, or betas assigned in param_groups, are ignored",
+    ("group_options", "constructor_defaults", "per_group_hyperparameters"),
+    ("add_param_group", "load_state_dict_restores_hyperparameters", "hyperparameter_changes"),
+    "no", _OP + "betas_stored_as_beta1_beta2",
+    blocked_via=(("hyperparameter_changes", ("per_group_hyperparameters",)),),
+)
+_op_debiased = Deviation(
+    "debiased_state", "exp_avg and exp_avg_sq hold the debiased averages (debias_beta), not torch's m_t and v_t",
+    (STATE_VALUES,), ("lr_zero", "zero_grad_stepped"), "no", _OP + "adam_debiased_state",
+)
 _op_step_adam = replace(_op_step, fails=("step_counter", "none_grad_skipped"), blocks=("cross_load_to_reference",),
                         blocked_via=(("cross_load_to_reference", ("state_layout", "step_counter")),))
 
 # --- bitsandbytes 0.50.2 ---------------------------------------------------------------------
 _BB = "third_party.deviations.bitsandbytes_"
+# Revised after the run of 2026-12-07 18:45 (README, "Revisions"): as the Method states and the
+# pytorch-optimizer rows had it before any run, torch loading the class's state dict relies on
+# state_layout and step_counter, and old checkpoints load as torch's do (cross_load_from_reference).
 _bb_keys = Deviation(
     "state_renamed", "state keys 'state1' / 'state2' instead of torch's buffer names",
-    ("state_layout", "cross_load_from_reference", "cross_load_to_reference", "old_checkpoints"), (STATE_VALUES,), "no",
+    ("state_layout", "cross_load_from_reference"), (STATE_VALUES, "cross_load_to_reference", "old_checkpoints"), "no",
     _BB + "state_renamed",
+    blocked_via=(("cross_load_to_reference", ("state_layout", "step_counter")),
+                 ("old_checkpoints", ("cross_load_from_reference",))),
 )
 _bb_step = Deviation(
     "step_is_int", "state['step'] is a Python int", ("step_counter",), (), "no", _BB + "step_is_int",
@@ -483,16 +504,11 @@ EXPECTATIONS: tuple[Row, ...] = (
         Deviation("positional_order", "positional order lr, betas, weight_decay, eps (torch: lr, betas, eps, weight_decay, amsgrad)",
                   ("constructor_defaults",), (), "in the signature", _OP + "defaults_and_positions"),
         # The group-reading checks: "no param group stores 'betas', so its value cannot be read".
-        Deviation("betas_stored_as_beta1_beta2", "groups store 'beta1' and 'beta2', not 'betas': a group's own betas, or betas assigned in param_groups, are ignored",
-                  ("group_options", "constructor_defaults", "per_group_hyperparameters", "hyperparameter_changes"),
-                  ("add_param_group", "load_state_dict_restores_hyperparameters"),
-                  "no", _OP + "betas_stored_as_beta1_beta2"),
+        _op_betas,
         _missing_option("no_amsgrad", "no amsgrad option", ("amsgrad", "amsgrad_with_weight_decay", "constructor_defaults", "group_options"),
                   f"yes: {_OPTIMI_DIFFERENCES}, line 218 'optimi Adam optimizers do not support AMSGrad'", _OP + "missing_options"),
         _op_no_maximize, _op_no_differentiable, _op_step_adam, _op_kahan_key_adam, _op_load,
-        # state_values waits on state_layout ('kahan_comp'): the debiased values are not observed.
-        _waiting(Deviation("debiased_state", "exp_avg and exp_avg_sq hold the debiased averages (debias_beta), not torch's m_t and v_t",
-                           (STATE_VALUES,), (), "no", _OP + "adam_debiased_state")),
+        _op_debiased,
         Deviation("complex_not_as_real", "complex params are not stepped as view_as_real (g² of a complex g)",
                   ("complex_params",), (), f"yes: {_OPTIMI_DIFFERENCES}, line 216 'do not support ... complex numbers'", _OP + "adam_complex"),
         _op_grad, _op_tensor_lr, _op_validation,
@@ -506,16 +522,11 @@ EXPECTATIONS: tuple[Row, ...] = (
         Deviation("positional_order", "positional order lr, betas, weight_decay, eps (torch: lr, betas, eps, weight_decay, amsgrad)",
                   ("constructor_defaults",), (), "in the signature", _OP + "defaults_and_positions"),
         # The group-reading checks: "no param group stores 'betas', so its value cannot be read".
-        Deviation("betas_stored_as_beta1_beta2", "groups store 'beta1' and 'beta2', not 'betas': a group's own betas, or betas assigned in param_groups, are ignored",
-                  ("group_options", "constructor_defaults", "per_group_hyperparameters", "hyperparameter_changes"),
-                  ("add_param_group", "load_state_dict_restores_hyperparameters"),
-                  "no", _OP + "betas_stored_as_beta1_beta2"),
+        _op_betas,
         _missing_option("no_amsgrad", "no amsgrad option", ("amsgrad", "amsgrad_with_weight_decay", "constructor_defaults", "group_options"),
                   f"yes: {_OPTIMI_DIFFERENCES}, line 218 'optimi Adam optimizers do not support AMSGrad'", _OP + "missing_options"),
         _op_no_maximize, _op_no_differentiable, _op_step_adam, _op_kahan_key_adam, _op_load,
-        # state_values waits on state_layout ('kahan_comp'): the debiased values are not observed.
-        _waiting(Deviation("debiased_state", "exp_avg and exp_avg_sq hold the debiased averages (debias_beta), not torch's m_t and v_t",
-                           (STATE_VALUES,), (), "no", _OP + "adam_debiased_state")),
+        _op_debiased,
         Deviation("complex_not_as_real", "complex params are not stepped as view_as_real (g² of a complex g)",
                   ("complex_params",), (), f"yes: {_OPTIMI_DIFFERENCES}, line 216 'do not support ... complex numbers'", _OP + "adam_complex"),
         _op_tensor_lr, _op_validation,
@@ -536,18 +547,24 @@ EXPECTATIONS: tuple[Row, ...] = (
     Row("bitsandbytes.optim.AdamW", (
         _bb_float32, _waiting(_bb_amsgrad("AdamW")),
         _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_copy, _bb_validation, _bb_load, _bb_sparse,
-        _waiting(_bb_complex), _waiting(_bb_layout),
+        _waiting(_bb_complex), _bb_layout,
     ), kept=(("params equal torch's within float32 rounding: weight decay", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.Adagrad", (
         _bb_float32,
-        Deviation("lr_decay_rejected", "lr_decay != 0 raises ValueError('Lr Decay != 0.0 not supported!')", ("lr_decay",), (),
-                  "no: Args say 'lr_decay (int, defaults to 0): The learning rate decay.'", _BB + "adagrad_options_rejected"),
+        # Revised after the same run: constructor_defaults' positional call passes lr_decay and
+        # initial_accumulator_value away from 0 and is refused with the same ValueError.
+        Deviation("lr_decay_rejected", "lr_decay != 0 raises ValueError('Lr Decay != 0.0 not supported!')", ("lr_decay",),
+                  ("constructor_defaults",), "no: Args say 'lr_decay (int, defaults to 0): The learning rate decay.'",
+                  _BB + "adagrad_options_rejected",
+                  blocked_via=(("constructor_defaults", ("lr_decay", "initial_accumulator_value")),)),
         Deviation("initial_accumulator_value_rejected", "initial_accumulator_value != 0 raises ValueError", ("initial_accumulator_value",), (),
                   "no: Args say 'The initial momemtum values.'", _BB + "adagrad_options_rejected"),
         _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_copy, _bb_validation, _bb_load,
-        _waiting(_bb_complex), _waiting(_bb_layout),
+        _waiting(_bb_complex), _bb_layout,
+        # Revised after the same run: none_grad_skipped's rule for Adagrad says a param never
+        # given a grad "keeps the initial state the constructor gave it".
         Deviation("state_not_at_construction", "state is created at the first step; torch's Adagrad creates every param's state in its constructor",
-                  ("state_layout",), (), "no", _BB + "adagrad_state_not_at_construction"),
+                  ("state_layout", "none_grad_skipped"), (), "no", _BB + "adagrad_state_not_at_construction"),
         Deviation("sparse_grads_rejected", "sparse grads raise RuntimeError('unsupported memory format option Contiguous'): torch's Adagrad steps them, and with weight_decay raises its own message",
                   ("sparse_grads", "sparse_grad_error"), (), "no", _BB + "sparse_grads"),
     ), kept=(("params equal torch's within float32 rounding: defaults, weight decay, eps", _BB + "keeps_math"),)),
@@ -562,7 +579,7 @@ EXPECTATIONS: tuple[Row, ...] = (
         Deviation("alpha_bounds_rejected", "alpha = 0 raises NotImplementedError('RMSprop with alpha==0.0 is not supported!'), alpha = 1 ValueError ('Invalid beta parameter at index 0: 1.0'); torch takes 0 <= alpha <= 1",
                   ("alpha_bounds", "constructor_validation"), (), "no", _BB + "rmsprop_rejected_values"),
         _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_copy, _bb_validation, _bb_load, _bb_sparse,
-        _waiting(_bb_complex), _waiting(_bb_layout),
+        _waiting(_bb_complex), _bb_layout,
     ), kept=(("params equal torch's within float32 rounding: defaults, weight decay", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.SGD", (
         Deviation("momentum_required", "momentum = 0 (torch's default, pinned by every check not about momentum) raises NotImplementedError('SGD without momentum is not supported!')",

@@ -240,14 +240,31 @@ def _state_values(subject: Subject) -> None:
 
 
 def _buffers_named(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | None]:
-    """Not an inspection of a rule of its own: the buffers must have the spec's names for their
-    values to be compared, which state_layout judges."""
-    laid_out = state_is_laid_out(spec, case)
+    """Not an inspection of a rule of its own: for their values to be compared, each param's
+    state must hold the spec's buffers under their names, as tensors of the param's shape,
+    which state_layout judges (keys of the implementation's own beside them do not matter)."""
 
     def inspect(stepped: Stepped) -> str | None:
-        problem = laid_out(stepped)
-        if problem is not None:
-            raise relying_on("state_layout", f"the buffers cannot be found by name: {problem}")
+        state = _exposed(stepped)
+        for i, param in enumerate(stepped.params):
+            param_state = state.get(param)
+            group = _group_of(stepped, param)
+            expected = spec.state_keys_for({**spec.defaults, **group}) & set(spec.buffers)
+            had_grad = any(grads[i] is not None for grads in case.grads[: stepped.step])
+            if not param_state:
+                if expected and (had_grad or spec.state_at_construction):
+                    raise relying_on("state_layout", f"param {i} has been stepped, yet holds no state")
+                continue
+            unfit = sorted(
+                key for key in expected
+                if not isinstance(param_state.get(key), Tensor) or param_state[key].shape != param.shape
+            )  # fmt: skip
+            if unfit:
+                raise relying_on(
+                    "state_layout",
+                    f"param {i}: the buffers {unfit} cannot be found by name as tensors of the "
+                    f"param's shape (state keys: {sorted(param_state, key=str)})",
+                )
         return None
 
     return inspect

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 
 from .check import Check
-from ..expectations import expect, expect_same_error, outcome_of, raised
+from ..expectations import expect, expect_same_error, outcome_of, raised, same_value
 from ..failures import CheckFailure
 from ..snippet import render_script
 from ..spec import OptimizerSpec
@@ -40,11 +40,15 @@ print(Optimizer([param], *{example!r}).param_groups[0])  # in order: {list(spec.
         ),
     }
     problems = []
+    # The positional call sets every option to a non-default value: an exception there may be
+    # a value the check about that option finds rejected (then this check waits on it).
+    rejected: Exception | None = None
     for how, (positional, expected) in calls.items():
         try:
             optimizer = subject.target.factory([param], *positional)
         except Exception as error:
             problems.append(f"{how}: the constructor {raised(error)}")
+            rejected = error if positional else rejected
             continue
         group = groups_of(optimizer)[0]
         problems += [
@@ -52,16 +56,17 @@ print(Optimizer([param], *{example!r}).param_groups[0])  # in order: {list(spec.
             for key, value in expected.items()
             # An option the implementation does not take is reported by the check about it.
             # An option missing from the group is group_options' to report.
-            if subject.options.takes(key) and key in group and not _equal(group[key], value)
+            if subject.options.takes(key) and key in group and not same_value(group[key], value)
         ]
+    if len(problems) == 1 and rejected is not None:
+        scenarios = {s.name for s in spec.scenarios}
+        raise CheckFailure(
+            problems[0],
+            snippet,
+            raised=type(rejected).__name__,
+            relies_on_if_raised=[k for k in spec.positional if k in scenarios],
+        )
     expect(not problems, "\n".join(problems), snippet)
-
-
-def _equal(value: Any, expected: Any) -> bool:
-    try:
-        return bool(value == expected)
-    except (RuntimeError, TypeError):
-        return False
 
 
 def _params(subject: Subject) -> list[torch.Tensor]:
@@ -85,9 +90,11 @@ def _constructor_validation(subject: Subject) -> None:
                 f"{invalid.description} {arguments!r}: expected "
                 f"{type(expected).__name__}({str(expected)!r}), {got}"
             )
+    rejected_valid: list[str] = []
     for arguments in filter(takes_all, spec.boundary_arguments):
         error = outcome_of(lambda: subject.factory(_params(subject), **arguments))
         if error is not None:
+            rejected_valid.append(type(error).__name__)
             problems.append(f"valid {arguments!r}: raised {type(error).__name__}({str(error)!r})")
     if problems:
         invalid_calls = "\n".join(
@@ -100,8 +107,13 @@ def _constructor_validation(subject: Subject) -> None:
             "param = torch.zeros(3, device=DEVICE, requires_grad=True)\n"
             "# each line on its own:\n" + invalid_calls,
         )
+        # A case built with such an extreme valid value fails on the same exception: raised
+        # names it, so that the check is not judged rather than failing a second time.
+        raised = rejected_valid[0] if len(set(rejected_valid)) == 1 else ""
         raise CheckFailure(
-            "the constructor does not validate as documented:\n  " + "\n  ".join(problems), snippet
+            "the constructor does not validate as documented:\n  " + "\n  ".join(problems),
+            snippet,
+            raised=raised,
         )
 
 
