@@ -34,7 +34,9 @@ def _first(error: BaseException) -> BaseException:
     return error
 
 
-def _result(error: BaseException) -> tuple[Outcome, str, dict[str, Any]]:
+def _result(error: BaseException, base: str) -> tuple[Outcome, str, dict[str, Any]]:
+    """The outcome, message and links to other checks of a check that raised ``error``;
+    ``base`` names the check of the base update rule."""
     error = _first(error)
     if isinstance(error, CheckSkipped):
         return Outcome.SKIPPED, str(error), {}
@@ -44,7 +46,10 @@ def _result(error: BaseException) -> tuple[Outcome, str, dict[str, Any]]:
     if isinstance(error, MissingAPI):
         return Outcome.FAILED, str(error), {"relies_on": error.relies_on, "missing": str(error)}
     if isinstance(error, CheckFailure):
-        links = {"relies_on": error.relies_on, "raised": error.raised, "relies_on_if_raised": error.relies_on_if_raised}
+        # An exception the implementation raised may be the one building or stepping with
+        # torch's defaults raises, which the base update's check reports.
+        if_raised = (*error.relies_on_if_raised, *([base] if error.raised and base else []))
+        links = {"relies_on": error.relies_on, "raised": error.raised, "relies_on_if_raised": tuple(dict.fromkeys(if_raised))}
         return Outcome.FAILED, str(error) + _draws(error), links
     missing = missing_api(error)
     if missing is not None:
@@ -53,11 +58,14 @@ def _result(error: BaseException) -> tuple[Outcome, str, dict[str, Any]]:
         return Outcome.ERROR, suite_error_message(error), {}
     site = call_site(error)
     trace = "".join(traceback.format_exception(error, limit=-4))
+    # Building or stepping with torch's defaults, as the base update's check does: where that
+    # check failed on the same type of exception, this one waits on it.
+    links = {"raised": type(error).__name__, "relies_on_if_raised": (base,) if base else ()}
     return (
         Outcome.FAILED,
         f"{f'`{site}`' if site else 'a call into the implementation'} raised "
         f"{type(error).__name__}: {error}{_draws(error)}\n{trace}",
-        {},
+        links,
     )
 
 
@@ -67,7 +75,9 @@ def run_check(check: Check, subject: Subject) -> CheckResult:
     try:
         check.run(subject)
     except Exception as error:
-        outcome, message, links = _result(error)
+        scenarios = subject.spec.scenarios
+        base = scenarios[0].name if scenarios and scenarios[0].name != check.name else ""
+        outcome, message, links = _result(error, base)
     else:
         outcome, message, links = Outcome.PASSED, "", {}
     duration = time.perf_counter() - start

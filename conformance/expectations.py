@@ -107,6 +107,8 @@ def expect_same_error(
             f"when {situation}: expected {wanted}{detail}, "
             f"got {type(actual).__name__}({str(actual)!r})",
             snippet,
+            # Another exception than torch's may be the one building with defaults raises.
+            raised=type(actual).__name__ if type(actual) is not type(expected) else "",
         )
 
 

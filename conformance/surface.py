@@ -69,10 +69,16 @@ def groups_in(state_dict: Any) -> list[Mapping[str, Any]]:
 
 
 def takes_param_groups(factory: Callable[..., Any]) -> bool:
-    """Whether ``factory`` takes a list of param groups (dicts holding a ``"params"`` list)."""
+    """Whether ``factory`` takes a list of param groups (dicts holding a ``"params"`` list):
+    it builds over one, or refuses a plain list of params with the same type of exception (it
+    objects to something else, its defaults say, which the checks about that report)."""
     try:
         factory([{"params": [torch.zeros(1, requires_grad=True)]}])
-    except Exception:
+    except Exception as grouped:
+        try:
+            factory([torch.zeros(1, requires_grad=True)])
+        except Exception as plain:
+            return type(plain) is type(grouped)
         return False
     return True
 

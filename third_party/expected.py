@@ -304,6 +304,12 @@ _bb_keys = Deviation(
     blocked_via=(("cross_load_to_reference", ("state_layout", "step_counter")),
                  ("old_checkpoints", ("cross_load_from_reference",))),
 )
+# Adagrad: the state-dict checks build with the spec's example hyperparameters, whose lr_decay
+# and initial_accumulator_value the class refuses: loading torch's state dict cannot be observed.
+_bb_keys_adagrad = replace(
+    _bb_keys, fails=("state_layout",), blocks=(*_bb_keys.blocks, "cross_load_from_reference"),
+    blocked_via=(*_bb_keys.blocked_via, ("cross_load_from_reference", ("initial_accumulator_value", "lr_decay"))),
+)
 _bb_step = Deviation(
     "step_is_int", "state['step'] is a Python int", ("step_counter",), (), "no", _BB + "step_is_int",
 )
@@ -360,7 +366,13 @@ _bb_no_differentiable = _missing_option(
 # bitsandbytes' SGD raises on momentum = 0, which every check pins unless its rule is about
 # momentum; the checks about momentum then judge through update_math, which that exception fails.
 # Only what shows at construction with the option itself (a TypeError, a default) is judged.
-_BNB_SGD_JUDGED = {"update_math", "maximize", "differentiable", "constructor_defaults"}
+# Revised after the run of 2026-12-07 19:25 (README, "Revisions"): the checks built with the
+# spec's example hyperparameters (momentum 0.9), and dampening's own scenario (momentum > 0),
+# observe their rules; their deviations are this row's, found by the suite, not behind update_math.
+_BNB_SGD_JUDGED = {
+    "update_math", "maximize", "differentiable", "constructor_defaults", "dampening", "cross_load_from_reference",
+    "old_checkpoints", "copy_and_pickle", "constructor_validation",
+}
 _BNB_SGD_BLOCKED = tuple(c.name for c in checks_for(load_spec("sgd")) if c.name not in _BNB_SGD_JUDGED) + (STATE_VALUES,)
 
 EXPECTATIONS: tuple[Row, ...] = (
@@ -559,7 +571,7 @@ EXPECTATIONS: tuple[Row, ...] = (
                   blocked_via=(("constructor_defaults", ("lr_decay", "initial_accumulator_value")),)),
         Deviation("initial_accumulator_value_rejected", "initial_accumulator_value != 0 raises ValueError", ("initial_accumulator_value",), (),
                   "no: Args say 'The initial momemtum values.'", _BB + "adagrad_options_rejected"),
-        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_copy, _bb_validation, _bb_load,
+        _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys_adagrad, _bb_step, _bb_copy, _bb_validation, _bb_load,
         _waiting(_bb_complex), _bb_layout,
         # Revised after the same run: none_grad_skipped's rule for Adagrad says a param never
         # given a grad "keeps the initial state the constructor gave it".
@@ -572,8 +584,10 @@ EXPECTATIONS: tuple[Row, ...] = (
         _bb_float32,
         _waiting(Deviation("momentum_ignored", "momentum is accepted and ignored: the CPU kernel has no momentum buffer", (), (),
                            "no: Args say 'momentum: The momentum value speeds up the optimizer by taking bigger steps.'", _BB + "rmsprop_momentum_ignored")),
+        # Revised after the run of 2026-12-07 19:25: the scenarios combining centered with another
+        # option wait on centered's (the same NotImplementedError), one deviation, one failing check.
         Deviation("centered_rejected", "centered=True raises NotImplementedError('Centered RMSprop is not supported!')",
-                  ("centered", "centered_with_weight_decay", "centered_with_momentum"), (), "no: Args list centered", _BB + "rmsprop_rejected_values"),
+                  ("centered",), ("centered_with_weight_decay", "centered_with_momentum"), "no: Args list centered", _BB + "rmsprop_rejected_values"),
         _waiting(Deviation("alpha_stored_in_betas", "groups keep alpha as betas[0] ('alpha' is absent): a group's own alpha, or one assigned in param_groups, is ignored",
                            (), (), "no", _BB + "rmsprop_alpha_stored_in_betas")),
         Deviation("alpha_bounds_rejected", "alpha = 0 raises NotImplementedError('RMSprop with alpha==0.0 is not supported!'), alpha = 1 ValueError ('Invalid beta parameter at index 0: 1.0'); torch takes 0 <= alpha <= 1",
@@ -587,10 +601,16 @@ EXPECTATIONS: tuple[Row, ...] = (
         Deviation("lr_required", "lr has no default", ("constructor_defaults",), (), "yes, in the signature", _BB + "sgd_momentum_required"),
         _missing_option("no_maximize", "no maximize option", ("maximize",), "by omission", _BB + "missing_options"),
         _missing_option("no_differentiable", "no differentiable option", ("differentiable",), "by omission", _BB + "missing_options"),
+        # Found by the suite's run, not by the reading (README, "Revisions"); each shown by its script.
+        Deviation("dampening_one_rejected", "dampening = 1, which torch takes, raises ValueError('Invalid beta parameter at index 1: 1.0')",
+                  ("dampening",), (), "no", _BB + "sgd_dampening_one_rejected"),
+        Deviation("load_needs_betas", "after loading torch's state dict (groups without 'betas'), step() raises KeyError: 'betas'",
+                  ("cross_load_from_reference",), ("old_checkpoints",), "no", _BB + "sgd_load_needs_betas"),
+        _bb_copy, _bb_validation,
         *(_waiting(d) for d in (
             Deviation("dampening_ignored", "dampening is accepted and ignored", (), (), "no: Args list dampening", _BB + "sgd_ignored_options"),
             Deviation("nesterov_ignored", "nesterov is accepted and ignored", (), (), "no: Args list nesterov", _BB + "sgd_ignored_options"),
-            _bb_float32, _bb_group_options, _bb_keys, _bb_sparse_rejected, _bb_copy, _bb_complex, _bb_layout, _bb_load,
+            _bb_float32, _bb_group_options, _bb_keys, _bb_sparse_rejected, _bb_complex, _bb_layout, _bb_load,
         )),
     ), kept=(("params equal torch's within float32 rounding with momentum: weight decay", _BB + "keeps_math"),)),
 )

@@ -233,7 +233,8 @@ def _state_values(subject: Subject) -> None:
         raise CheckSkipped(f"{spec.name} keeps no buffers")
 
     def follows_the_oracle(data: st.DataObject) -> None:
-        case = single_group_case(data, subject.all_options_spec, none_grads=True)
+        # No None grads: what a param without a grad keeps is none_grad_skipped's rule.
+        case = single_group_case(data, subject.all_options_spec, none_grads=False)
         expect_trajectory(subject, case, inspect=_buffers_named(spec, case), judge_state=True)
 
     run_property(subject, follows_the_oracle)

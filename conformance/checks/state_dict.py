@@ -345,6 +345,15 @@ print(named.param_groups[0].get("param_names"))  # expected: {names!r}
     try:
         named = _named_optimizer(subject.factory, subject.device, named=True)
     except Exception as error:
+        try:
+            _named_optimizer(subject.factory, subject.device, named=False)
+        except Exception as plain:
+            if type(plain) is type(error):  # it refuses something else than the names
+                raise CheckFailure(
+                    f"built over named params or not, it {raised(error)}",
+                    snippet,
+                    raised=type(error).__name__,
+                ) from error
         raise MissingAPI(
             f"{subject.target.name} does not take (name, param) pairs, which this rule is about "
             f"(building over them {raised(error)})"

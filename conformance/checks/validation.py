@@ -76,6 +76,8 @@ def _params(subject: Subject) -> list[torch.Tensor]:
 def _constructor_validation(subject: Subject) -> None:
     spec = subject.spec
     problems = []
+    # The type of exception behind each problem (None: nothing was raised).
+    raised_types: set[str | None] = set()
     # Arguments of options the implementation does not take are judged by the checks about them.
     takes_all = lambda arguments: all(map(subject.options.takes, arguments))  # noqa: E731
     for invalid in (i for i in spec.invalid_arguments if takes_all(i.build())):
@@ -85,16 +87,17 @@ def _constructor_validation(subject: Subject) -> None:
         if expected is None:
             raise AssertionError(f"{spec.reference_name} accepts {invalid.description}: stale spec")
         if type(actual) is not type(expected) or str(actual) != str(expected):
+            raised_types.add(None if actual is None else type(actual).__name__)
             got = "nothing raised" if actual is None else f"{type(actual).__name__}({str(actual)!r})"
             problems.append(
                 f"{invalid.description} {arguments!r}: expected "
                 f"{type(expected).__name__}({str(expected)!r}), {got}"
             )
-    rejected_valid: list[str] = []
+    refused_valid: set[str | None] = set()
     for arguments in filter(takes_all, spec.boundary_arguments):
         error = outcome_of(lambda: subject.factory(_params(subject), **arguments))
         if error is not None:
-            rejected_valid.append(type(error).__name__)
+            refused_valid.add(type(error).__name__)
             problems.append(f"valid {arguments!r}: raised {type(error).__name__}({str(error)!r})")
     if problems:
         invalid_calls = "\n".join(
@@ -107,9 +110,11 @@ def _constructor_validation(subject: Subject) -> None:
             "param = torch.zeros(3, device=DEVICE, requires_grad=True)\n"
             "# each line on its own:\n" + invalid_calls,
         )
-        # A case built with such an extreme valid value fails on the same exception: raised
-        # names it, so that the check is not judged rather than failing a second time.
-        raised = rejected_valid[0] if len(set(rejected_valid)) == 1 else ""
+        # One type of exception behind the refused extreme valid values, or else behind every
+        # problem (building with defaults refused): a case built so fails on it too, so raised
+        # names it, and such a case waits on this check, or this check on the base update's.
+        types = refused_valid if len(refused_valid) == 1 else raised_types | refused_valid
+        raised = next(iter(types)) or "" if len(types) == 1 else ""
         raise CheckFailure(
             "the constructor does not validate as documented:\n  " + "\n  ".join(problems),
             snippet,
