@@ -262,10 +262,10 @@ def expect_trajectory(
         except CheckFailure as failure:  # the case itself found the rule broken
             raise CheckFailure(failure.problem, snippet(), failure.relies_on) from failure
         except BuildFailed as failed:
-            # An extreme valid argument rejected at construction is constructor_validation's
-            # to report, where it was rejected with the same type of exception.
+            # A build refused with an extreme valid argument: constructor_validation's rule
+            # ("extreme valid values are accepted") is what the case could not get past.
             extreme = ("constructor_validation",) if uses_boundary_argument(case, subject.spec) else ()
-            _raise_stepping_error(step, failed.error, snippet(), handover, (*used, *extreme))
+            _raise_stepping_error(step, failed.error, snippet(), (*handover, *extreme), used)
         except Exception as error:
             _raise_stepping_error(step, error, snippet(), handover, used)
         # The inspection first: it judges the check's own rule, or what the comparison needs

@@ -93,11 +93,10 @@ def _constructor_validation(subject: Subject) -> None:
                 f"{invalid.description} {arguments!r}: expected "
                 f"{type(expected).__name__}({str(expected)!r}), {got}"
             )
-    refused_valid: set[str | None] = set()
     for arguments in filter(takes_all, spec.boundary_arguments):
         error = outcome_of(lambda: subject.factory(_params(subject), **arguments))
         if error is not None:
-            refused_valid.add(type(error).__name__)
+            raised_types.add(type(error).__name__)
             problems.append(f"valid {arguments!r}: raised {type(error).__name__}({str(error)!r})")
     if problems:
         invalid_calls = "\n".join(
@@ -110,11 +109,9 @@ def _constructor_validation(subject: Subject) -> None:
             "param = torch.zeros(3, device=DEVICE, requires_grad=True)\n"
             "# each line on its own:\n" + invalid_calls,
         )
-        # One type of exception behind the refused extreme valid values, or else behind every
-        # problem (building with defaults refused): a case built so fails on it too, so raised
-        # names it, and such a case waits on this check, or this check on the base update's.
-        types = refused_valid if len(refused_valid) == 1 else raised_types | refused_valid
-        raised = next(iter(types)) or "" if len(types) == 1 else ""
+        # One type of exception behind every problem (building with torch's defaults refused,
+        # say): then this check waits on the base update's where that failed on the same type.
+        raised = next(iter(raised_types)) or "" if len(raised_types) == 1 else ""
         raise CheckFailure(
             "the constructor does not validate as documented:\n  " + "\n  ".join(problems),
             snippet,
