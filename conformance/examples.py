@@ -50,18 +50,25 @@ def example_case(
     group_options: Sequence[Mapping[str, Any]] | None = None,
     added_groups: int = 0,
     none_grads: Mapping[int, Sequence[int]] | None = None,
+    smaller_after: int | None = None,
 ) -> Case:
     """A case with example grads at every step, except ``none_grads`` (step -> param indices)
-    where the grad is None. By default all params form one group."""
+    where the grad is None; after step ``smaller_after`` (if given) the grads are an eighth of
+    the size (exactly), so averages of squared grads shrink and a running maximum of them
+    keeps its earlier value. By default all params form one group."""
     group_params = groups if groups is not None else [range(len(params))]
     options = group_options if group_options is not None else [{}] * len(group_params)
     skipped = none_grads or {}
+    def grad(step: int, i: int, param: ParamCase) -> Values | None:
+        if i in skipped.get(step, ()):
+            return None
+        values = example_values(param.shape, param.dtype, 1000 * step + i)
+        if smaller_after is None or step <= smaller_after or not isinstance(values, tuple):
+            return values
+        return tuple(v * 0.125 for v in values)
+
     step_grads = tuple(
-        tuple(
-            None if i in skipped.get(step, ()) else example_values(p.shape, p.dtype, 1000 * step + i)
-            for i, p in enumerate(params)
-        )
-        for step in range(1, steps + 1)
+        tuple(grad(step, i, p) for i, p in enumerate(params)) for step in range(1, steps + 1)
     )
     return Case(
         tuple(params),

@@ -143,9 +143,12 @@ def _group(case: Case, index: int, params: list[Tensor], device: torch.device) -
 def _build(
     case: Case, factory: Factory, device: torch.device, constructor: Mapping[str, Any] | None = None
 ) -> tuple[Optimizer, list[Tensor]]:
-    params = [build_param(p, device).requires_grad_() for p in case.params]
-    given = len(case.groups) - case.added_groups
     keywords = case.constructor if constructor is None else constructor
+    # A differentiable step runs with grad enabled: on params that do not require grad (as in a
+    # meta-learning loop), since an in-place update of a leaf that does raises.
+    differentiable = bool(keywords.get("differentiable"))
+    params = [build_param(p, device).requires_grad_(not differentiable) for p in case.params]
+    given = len(case.groups) - case.added_groups
     groups = (
         params if case.plain_params else [_group(case, g, params, device) for g in range(given)]
     )

@@ -117,6 +117,8 @@ class Report:
         seed: the hypothesis seed, or None when the profile derandomizes.
         results: one per selected check, in report order.
         warnings: e.g. expected failures naming no check.
+        notes: facts of the run a reader needs, e.g. the execution paths the implementation
+            offers and those it does not.
         duration_s: wall time of the run.
         error: what kept every check from running (the implementation cannot be built), or "".
     """
@@ -131,6 +133,7 @@ class Report:
     seed: int | None
     results: tuple[CheckResult, ...]
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     duration_s: float = 0.0
     error: str = ""
 
@@ -190,6 +193,7 @@ class Report:
             "deviations": [d.to_json() for d in self.deviations()],
             "duration_s": round(self.duration_s, 3),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
             "error": self.error,
             "checks": [r.to_json() for r in self.results],
         }
@@ -210,6 +214,7 @@ class Report:
             f"torch:          {self.torch_version}",
             f"device:         {self.device}",
             f"hypothesis:     profile {self.profile}, {seed}",
+            *(f"note:           {note}" for note in self.notes),
             "",
         ]
         lines += [f"warning: {warning}" for warning in self.warnings]

@@ -109,6 +109,7 @@ def run(
         seed=subject.seed,
         results=tuple(_expected(r, expected) for r in judged(results)),
         warnings=tuple(unknown_names(expected, known)),
+        notes=() if error is not None else subject.paths.notes(),
         duration_s=time.perf_counter() - start,
         error=error or "",
     )

@@ -111,9 +111,9 @@ def render_case(case: Case, target: Target, device: str, relay: Relay | None = N
         lines.append(_SEEDED)
     if _sparse(case):
         lines.append(_SPARSE)
-    lines += [
-        f"p{i} = {_make(param, param.values)}.requires_grad_()" for i, param in enumerate(case.params)
-    ]
+    # As replay builds them: a differentiable step's params do not require grad.
+    requires = "" if case.constructor.get("differentiable") else ".requires_grad_()"
+    lines += [f"p{i} = {_make(param, param.values)}{requires}" for i, param in enumerate(case.params)]
     lines.append("params = [" + ", ".join(f"p{i}" for i in range(len(case.params))) + "]")
     lines += _build(target.expression, case, None)
     for step in range(1, case.steps + 1):

@@ -170,6 +170,18 @@ class OptimizerSpec:
         return frozenset((*step, *buffers)) if buffers or step else frozenset()
 
     @property
+    def every_buffer_hyperparameters(self) -> dict[str, Any]:
+        """The example hyperparameters with each option that creates a buffer of its own
+        (amsgrad, centered, momentum, ...) set as in ``other_hyperparameters``: an optimizer
+        built with them holds every buffer the spec has, so a state dict it saves does too."""
+        chosen = dict(self.example_hyperparameters)
+        for key, value in self.other_hyperparameters.items():
+            trial = {**chosen, key: value}
+            if self.state_keys_for(trial) > self.state_keys_for(chosen):
+                chosen = trial
+        return chosen
+
+    @property
     def reference_name(self) -> str:
         """How the reference is spelled in reports, e.g. ``torch.optim.Adadelta``."""
         module = self.reference.__module__

@@ -13,6 +13,7 @@ import torch
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from .execution_paths import ExecutionPaths, probe_paths
 from .options import Options
 from .spec import OptimizerSpec
 from .target import Target
@@ -42,6 +43,11 @@ class Subject:
     def options(self) -> Options:
         """The options the implementation takes, found by trying them."""
         return Options.probe(self.target.factory, self.spec, self.target.name, self.device)
+
+    @functools.cached_property
+    def paths(self) -> ExecutionPaths:
+        """The execution paths the implementation offers (``foreach``, ``fused``, ...)."""
+        return probe_paths(self.factory, self.spec, self.options, self.device)
 
     @property
     def factory(self) -> Callable[..., Any]:

@@ -1,4 +1,5 @@
-"""The step contract: closure, None and zero grads, grads left alone, zero_grad, sparse grads."""
+"""The step contract: closure, None and zero grads, grads left alone, zero_grad, sparse grads,
+gradient release (one optimizer per param, stepped during backward)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from hypothesis import strategies as st
 from ..case import Case, GroupCase, logical_tensor
 from .check import Check
 from ..comparison import OracleComparison
-from ..examples import example_param
-from ..expectations import expect, expect_same_error, expect_trajectory, raised, relied_on
+from ..examples import example_case, example_param
+from ..expectations import expect, expect_same_error, expect_trajectory, fitted_case, raised, relied_on
 from ..failures import CheckFailure, CheckSkipped, OracleMismatch
 from ..oracle import run_oracle
 from ..properties import run_property
-from ..replay import Snapshot, Stepped, as_real64, build_param, snapshot
+from ..replay import Snapshot, Stepped, as_real64, build_grad, build_param, snapshot
 from ..snippet import render_script
 from ..spec import OptimizerSpec
 from ..strategies import single_group_case, sparse_grad
@@ -302,6 +303,73 @@ optimizer.step()
         )
 
 
+_RELEASE_SNIPPET = """
+params = [torch.randn(2, 3, device=DEVICE, requires_grad=True), torch.randn(3, device=DEVICE, requires_grad=True)]
+# Gradient release: one optimizer per param, stepped as soon as its grad is accumulated.
+optimizers = {{p: Optimizer([p], **{options!r}) for p in params}}
+for p in params:
+    p.register_post_accumulate_grad_hook(lambda p: (optimizers[p].step(), optimizers[p].zero_grad()))
+whole = [p.detach().clone().requires_grad_() for p in params]
+optimizer = Optimizer(whole, **{options!r})  # the whole model, stepped after backward
+for step in range(4):
+    grads = [torch.randn_like(p) for p in params]
+    sum((p * g).sum() for p, g in zip(params, grads)).backward()
+    for p, g in zip(whole, grads):
+        p.grad = g.clone()
+    optimizer.step()
+    print([torch.equal(a, b) for a, b in zip(params, whole)])  # expected: all True
+"""
+
+
+def _gradient_release(subject: Subject) -> None:
+    spec = subject.spec
+    params = [
+        example_param((2, 3), seed=1),
+        example_param((3,), seed=2),
+        example_param((4,), torch.float64, seed=3),
+    ]
+    options = subject.options.taken_of(spec.example_hyperparameters)
+    case = fitted_case(example_case(params, steps=4, constructor=options), subject)
+    snippet = render_script(subject.target, str(subject.device), _RELEASE_SNIPPET.format(options=options))
+    comparison = OracleComparison(case, spec, run_oracle(case, spec))
+    built = [build_param(p, subject.device).requires_grad_() for p in case.params]
+    try:
+        optimizers = [subject.factory([param], **case.constructor) for param in built]
+    except Exception as error:
+        raise CheckFailure(f"building one optimizer per param, it {raised(error)}", snippet, raised=type(error).__name__) from error
+
+    def release(optimizer: Any) -> Callable[[torch.Tensor], None]:
+        def hook(_: torch.Tensor) -> None:
+            optimizer.step()
+            optimizer.zero_grad()
+
+        return hook
+
+    for param, optimizer in zip(built, optimizers, strict=True):
+        param.register_post_accumulate_grad_hook(release(optimizer))
+    unknown = (None,) * len(built)
+    for step in range(1, case.steps + 1):
+        grads = [build_grad(p, subject.device, v) for p, v in zip(case.params, case.grads[step - 1], strict=True)]
+        try:
+            # d(loss)/d(param) is exactly its grad of the case.
+            sum((param * grad).sum() for param, grad in zip(built, grads, strict=True)).backward()
+        except Exception as error:
+            raise CheckFailure(
+                f"during backward {step}, stepping from a post-accumulate-grad hook {raised(error)}",
+                snippet,
+                raised=type(error).__name__,
+            ) from error
+        current = Snapshot(tuple(as_real64(p) for p in built), unknown, unknown, state_exposed=False)
+        problem = comparison.mismatch(step, current)
+        if problem is not None:
+            raise OracleMismatch(
+                f"one optimizer per param, each stepped from its param's post-accumulate-grad "
+                f"hook, left the trajectory of one step() over all params: {problem}",
+                snippet,
+                relied_on(case, spec),
+            )
+
+
 def checks(spec: OptimizerSpec) -> list[Check]:
     return [
         Check(
@@ -334,6 +402,14 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             "step() neither modifies nor replaces any param's .grad (maximize and weight decay "
             "included)",
             _grads_not_modified,
+        ),
+        Check(
+            "gradient_release",
+            "one optimizer per param, each stepped (and its grads zeroed) from its param's "
+            "post-accumulate-grad hook during backward, steps every param exactly as one "
+            "optimizer over all params stepping after backward: no state is shared between "
+            "optimizers, none kept per class",
+            _gradient_release,
         ),
         Check(
             "zero_grad",

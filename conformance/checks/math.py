@@ -30,6 +30,9 @@ def _scenario(scenario: MathScenario) -> Check:
     def run(subject: Subject) -> None:
         def follows_the_oracle(data: st.DataObject) -> None:
             case = single_group_case(data, subject.drawing_spec, overrides=scenario.hyperparameters)
+            # Every execution path the implementation offers; a failure shrinks to the default.
+            path = data.draw(st.sampled_from(subject.paths.offered), label="execution path")
+            case = dataclasses.replace(case, constructor={**case.constructor, **path})
             expect_trajectory(subject, case, judge_state=scenario.judges_state)
 
         run_property(subject, follows_the_oracle)

@@ -39,11 +39,18 @@ _HANDOVER_AFTER = 2
 
 
 def _case(subject: Subject, constructor: Mapping[str, Any] | None = None) -> Case:
-    """Two params stepped with ``constructor`` (default: the spec's example hyperparameters),
-    less the options the implementation does not take: the checks about them judge those."""
+    """Two params stepped with ``constructor`` (default: the spec's example hyperparameters with
+    every buffer of the spec created), less the options the implementation does not take: the
+    checks about them judge those. The grads shrink after the hand-over, so that a buffer lost
+    on the way (a running maximum restarted from zero) changes the steps after it."""
     params = [example_param((2, 3), seed=1), example_param((3,), seed=2)]
-    constructor = subject.spec.example_hyperparameters if constructor is None else constructor
-    return example_case(params, steps=2 * _HANDOVER_AFTER, constructor=subject.options.taken_of(constructor))
+    constructor = subject.spec.every_buffer_hyperparameters if constructor is None else constructor
+    return example_case(
+        params,
+        steps=2 * _HANDOVER_AFTER,
+        constructor=subject.options.taken_of(constructor),
+        smaller_after=_HANDOVER_AFTER,
+    )
 
 
 def _reference(spec: OptimizerSpec) -> Target:
@@ -101,7 +108,7 @@ def _restores_hyperparameters(subject: Subject) -> None:
     # Options the implementation does not take are judged by the checks about them.
     other = subject.options.taken_of(spec.other_hyperparameters)
     relay = Relay(_HANDOVER_AFTER, subject.target, constructor=other)
-    inspect = options_are(subject, {0: spec.example_hyperparameters})
+    inspect = options_are(subject, {0: spec.every_buffer_hyperparameters})
     expect_trajectory(subject, _case(subject), relay=relay, inspect=inspect)
 
 
@@ -120,7 +127,8 @@ def _deep_case(spec: OptimizerSpec, subject: Subject) -> Case:
     return example_case(
         params,
         steps=2 * _HANDOVER_AFTER,
-        constructor=subject.options.taken_of(spec.example_hyperparameters),
+        constructor=subject.options.taken_of(spec.every_buffer_hyperparameters),
+        smaller_after=_HANDOVER_AFTER,
         groups=[[0, 1], [2, 3], [4]],
         group_options=[{}, {first: other[first]}, {second: other[second]}],
         none_grads={1: [2, 3], 2: [2], 3: [2], 4: [2]},
@@ -183,8 +191,10 @@ def _state_dict_cross_dtype(subject: Subject) -> None:
         example_param((3,), torch.bfloat16, seed=2),
         example_param((), torch.float32, seed=3),
     ]
-    constructor = subject.options.taken_of(spec.example_hyperparameters)
-    case = example_case(params, steps=2 * _HANDOVER_AFTER, constructor=constructor)
+    constructor = subject.options.taken_of(spec.every_buffer_hyperparameters)
+    case = example_case(
+        params, steps=2 * _HANDOVER_AFTER, constructor=constructor, smaller_after=_HANDOVER_AFTER
+    )
     # Towards more precision: every value is exact in the new dtype, so the oracle still holds.
     relay = Relay(
         _HANDOVER_AFTER,
@@ -230,7 +240,7 @@ def _old_checkpoints(subject: Subject) -> None:
     )
     # A checkpoint older than an option was written with the behaviour the option's default has.
     older = {key: spec.defaults[key] for key in spec.options_added_later if key in spec.defaults}
-    case = _case(subject, {**spec.example_hyperparameters, **older})
+    case = _case(subject, {**spec.every_buffer_hyperparameters, **older})
     inspect = state_kept(spec, case)
     expect_trajectory(subject, case, start=_reference(spec), relay=relay, inspect=inspect)
 

@@ -79,6 +79,45 @@ class LrDecayAfterIncrement(BrokenAdagrad):
         return adagrad_update(param, grad, buffers, hyperparameters, step + 1)
 
 
+class LrDecayIgnoredOnForeach(BrokenAdagrad):
+    """Ignores lr_decay on its multi-tensor path only (foreach=True), as a foreach kernel that
+    takes the plain lr does; the default path is right."""
+
+    expected_failing_check = "lr_decay"
+    expected_message = "foreach=True"
+    expected_rule = "the first step uses γ itself"
+
+    def hyperparameters(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        hyperparameters = super().hyperparameters(group)
+        return {**hyperparameters, "lr_decay": 0.0} if group.get("foreach") else hyperparameters
+
+
+class StepsSharedBetweenOptimizers(BrokenAdagrad):
+    """Decays the lr with a count in a module-level dict keyed by the optimizer's class, as a
+    cache meant per instance but keyed too coarsely: one optimizer per param (gradient release)
+    then advances one count for all, and the lr decays too fast."""
+
+    expected_failing_check = "gradient_release"
+    expected_message = "left the trajectory"
+    expected_rule = "none kept per class"
+
+    def __init__(self, params: ParamsT, *args: Any, **kwargs: Any) -> None:
+        super().__init__(params, *args, **kwargs)
+        _STEPS[type(self)] = 0
+
+    def step(self, closure: Any = None) -> Any:
+        _STEPS[type(self)] += 1
+        return super().step(closure)
+
+    def update(
+        self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Mapping[str, Any], step: int
+    ) -> Update:
+        return super().update(param, grad, buffers, hyperparameters, _STEPS[type(self)])
+
+
+_STEPS: dict[type, int] = {}
+
+
 class InitialAccumulatorIgnored(BrokenAdagrad):
     """Starts every sum at 0 whatever initial_accumulator_value says."""
 

@@ -14,10 +14,10 @@ must flag it, with fragments of that check's failure message and rule
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
-from oracle_optimizer import OneBug, OracleOptimizer
+from oracle_optimizer import OneBug, OracleOptimizer, SavesWithoutBuffer
 from torch import Tensor
 from torch.optim.optimizer import ParamsT
 
@@ -125,6 +125,31 @@ class StepCountedPerOptimizer(BrokenAdamW):
         return super().update(param, grad, buffers, hyperparameters, self.steps_taken)
 
 
+class StepCountedOnTheClass(BrokenAdam):
+    """Bias-corrects with a count kept on the class, reset by each constructor and advanced by
+    each step(): right for one optimizer, wrong for one optimizer per param (gradient release),
+    whose step() calls all advance the one count."""
+
+    expected_failing_check = "gradient_release"
+    expected_message = "post-accumulate-grad hook"
+    expected_rule = "no state is shared between optimizers"
+
+    steps_taken: ClassVar[int] = 0
+
+    def __init__(self, params: ParamsT, *args: Any, **kwargs: Any) -> None:
+        super().__init__(params, *args, **kwargs)
+        type(self).steps_taken = 0
+
+    def step(self, closure: Any = None) -> Any:
+        type(self).steps_taken += 1
+        return super().step(closure)
+
+    def update(
+        self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        return super().update(param, grad, buffers, hyperparameters, type(self).steps_taken)
+
+
 # Moments and ε ----------------------------------------------------------------------------
 
 
@@ -223,6 +248,29 @@ class MaxBufferWithoutAmsgrad(BrokenAdam):
 
     def new_state(self, param: Tensor, group: Mapping[str, Any]) -> dict[str, Any]:
         return super().new_state(param, {**group, "amsgrad": True})
+
+
+class MaximizeIgnoredOnForeach(BrokenAdam):
+    """Ignores maximize on its multi-tensor path only (foreach=True); the default path is
+    right."""
+
+    expected_failing_check = "maximize"
+    expected_message = "foreach=True"
+    expected_rule = "steps along -grad"
+
+    def hyperparameters(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        hyperparameters = super().hyperparameters(group)
+        return {**hyperparameters, "maximize": False} if group.get("foreach") else hyperparameters
+
+
+class StateDictWithoutMaxExpAvgSq(SavesWithoutBuffer, BrokenAdam):
+    """With amsgrad, saves no max_exp_avg_sq: a loaded optimizer restarts the running maximum
+    from zero, which shows once the second moments shrink."""
+
+    dropped = "max_exp_avg_sq"
+    expected_failing_check = "state_dict_roundtrip"
+    expected_message = "(float64 oracle)"
+    expected_rule = "continues the same trajectory"
 
 
 # Weight decay and maximize ----------------------------------------------------------------

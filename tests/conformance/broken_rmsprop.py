@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-from oracle_optimizer import OneBug, OracleOptimizer
+from oracle_optimizer import OneBug, OracleOptimizer, SavesWithoutBuffer
 from torch import Tensor
 from torch.optim.optimizer import ParamsT
 
@@ -263,3 +263,13 @@ class FusedAccepted(BrokenRMSprop):
         self, params: ParamsT, *args: Any, fused: bool | None = None, **kwargs: Any
     ) -> None:
         super().__init__(params, *args, **kwargs)
+
+
+class StateDictWithoutGradAvg(SavesWithoutBuffer, BrokenRMSprop):
+    """Centered, saves no grad_avg: a loaded optimizer restarts the average of the grads from
+    zero, so the centered variance estimate jumps."""
+
+    dropped = "grad_avg"
+    expected_failing_check = "state_dict_serialization"
+    expected_message = "(float64 oracle)"
+    expected_rule = "torch.save"

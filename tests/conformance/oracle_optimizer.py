@@ -22,7 +22,7 @@ from torch.utils.weak import WeakIdKeyDictionary
 
 from conformance import OptimizerSpec
 
-__all__ = ["OneBug", "OracleOptimizer"]
+__all__ = ["OneBug", "OracleOptimizer", "SavesWithoutBuffer"]
 
 Closure = Callable[[], Any]
 
@@ -163,3 +163,34 @@ class OneBug:
     expected_failing_check: ClassVar[str]
     expected_message: ClassVar[str]
     expected_rule: ClassVar[str]
+
+
+class SavesWithoutBuffer(OracleOptimizer):
+    """A bug of the checkpoint format: ``state_dict()`` leaves the buffer ``dropped`` out of
+    every param's state (as a format listing only the buffers every configuration has does),
+    and a step starts a missing buffer afresh from its initial value, as lazily created state
+    does. Only optimizers whose options create that buffer (amsgrad, centered) are affected."""
+
+    dropped: ClassVar[str]
+
+    def state_dict(self) -> dict[str, Any]:
+        saved = super().state_dict()
+        # torch's state_dict shares each param's state dict with the optimizer: copy, not pop.
+        saved["state"] = {
+            index: {key: value for key, value in state.items() if key != self.dropped}
+            for index, state in saved["state"].items()
+        }
+        return saved
+
+    def update(
+        self,
+        param: Tensor,
+        grad: Tensor,
+        buffers: Mapping[str, Tensor],
+        hyperparameters: Mapping[str, Any],
+        step: int,
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        initial = self.spec.init_buffers(param, hyperparameters)
+        if self.dropped in initial and self.dropped not in buffers:
+            buffers = {**buffers, self.dropped: initial[self.dropped]}
+        return super().update(param, grad, buffers, hyperparameters, step)
