@@ -16,6 +16,7 @@ import torch
 from torch.optim import Optimizer
 
 from .comparison import within_bounds
+from .options import FLAGS
 from .replay import Snapshot, snapshot, stepping
 
 if TYPE_CHECKING:
@@ -41,7 +42,9 @@ def reference_paths(spec: OptimizerSpec) -> list[dict[str, Any]]:
 
 def _on_path(reference: Callable[..., Optimizer], flags: Mapping[str, Any]) -> Callable[..., Optimizer]:
     def build(params: Any, *args: Any, **kwargs: Any) -> Optimizer:
-        optimizer = reference(params, *args, **{**kwargs, **flags})
+        # The witness's own path, not the one the case drew for the implementation.
+        options = {key: value for key, value in kwargs.items() if key not in FLAGS}
+        optimizer = reference(params, *args, **{**options, **flags})
         if flags.get("differentiable"):
             # Its step runs with grad enabled: on params that do not require grad, as when
             # it steps the non-leaf params of a meta-learning loop.

@@ -79,7 +79,7 @@ def test_json_report_has_the_documented_keys() -> None:
     assert set(document) == {
         "implementation", "implementation_version", "spec", "reference", "torch_version",
         "device", "hypothesis_profile", "hypothesis_seed", "derandomized", "passed",
-        "exit_code", "summary", "duration_s", "warnings", "error", "checks", "deviations",
+        "exit_code", "summary", "duration_s", "warnings", "notes", "error", "checks", "deviations",
     }
     assert document["summary"] == {
         "passed": 1, "failed": 0, "not_judged": 0, "skipped": 0, "xfail": 0, "xpass": 0, "error": 0

@@ -1,8 +1,9 @@
 """torch.optim's own classes pass their shipped spec on every code path they have on the CPU,
 and on CUDA where a GPU is present.
 
-Each spec's reference is checked on its for-loop, foreach and (where torch has one) fused
-paths, every check each. ``torch.compile(optimizer.step)`` recompiles for nearly every drawn
+The default suite checks each spec's reference once: its math checks draw every execution path
+it offers (for-loop, foreach, fused where torch has one, differentiable). Every check on each of
+the for-loop, foreach and fused paths separately runs under ``--run-exhaustive``. ``torch.compile(optimizer.step)`` recompiles for nearly every drawn
 case, which takes many minutes per spec: the default suite runs it on three checks that step
 fixed cases; every check runs under ``--run-exhaustive``.
 """
@@ -92,6 +93,21 @@ def _paths(include_compiled: bool) -> list[tuple[str, str]]:
     ]
 
 
+@pytest.mark.parametrize("spec_name", list(SPECS))
+def test_torch_passes_its_spec_with_its_math_drawn_on_every_path(spec_name: str) -> None:
+    spec = load_spec(spec_name)
+    report = conformance.check(spec.reference, spec=spec_name)
+    assert report.passed, report.render()
+    outcomes = {r.name: r.outcome for r in report.results}
+    assert {n for n, o in outcomes.items() if o is Outcome.SKIPPED} == expected_skips(spec)
+    drawn = {"foreach=False", "foreach=True", "differentiable=True"}
+    drawn |= {"fused=True"} if "fused" in spec.capabilities else set()
+    paths = next(n for n in report.notes if n.startswith("execution paths"))
+    assert all(path in paths for path in drawn), paths
+    assert not any(n.startswith("does not offer") for n in report.notes), report.notes
+
+
+@pytest.mark.exhaustive
 @pytest.mark.parametrize(("spec_name", "path"), _paths(include_compiled=False))
 def test_torch_passes_its_spec_on_every_eager_path(spec_name: str, path: str) -> None:
     expected = _eager_limits(spec_name, path)
