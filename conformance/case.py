@@ -85,9 +85,10 @@ class TensorLR:
 
 @dataclass(frozen=True)
 class FillLR:
-    """A change that writes a new value into a group's Tensor ``lr`` in place."""
+    """A change that writes a new value into a group's Tensor hyperparameter in place: a
+    Tensor ``lr``, or (``value`` a tuple) each Tensor of a tuple such as Adam's ``betas``."""
 
-    value: float
+    value: float | tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,11 @@ def logical_tensor(values: Grad, shape: tuple[int, ...], dtype: torch.dtype) -> 
 
 def _plain(value: Any) -> Any:
     if isinstance(value, TensorLR | FillLR):
+        if isinstance(value.value, tuple):  # Tensor betas filled in place
+            return tuple(_plain(FillLR(v)) for v in value.value)
         return torch.tensor(value.value, dtype=torch.float32).item()  # what the tensor holds
+    if isinstance(value, tuple):
+        return tuple(_plain(v) for v in value)
     return value
 
 

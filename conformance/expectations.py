@@ -164,7 +164,7 @@ def same_value(value: Any, expected: Any) -> bool:
 def _tensor_lr(case: Case) -> bool:
     options = [case.constructor, *(g.options for g in case.groups)]
     options += [o for change in case.changes for o in change.values()]
-    return any(isinstance(v, (TensorLR, FillLR)) for o in options for v in o.values())
+    return any(isinstance(o.get("lr"), (TensorLR, FillLR)) for o in options)
 
 
 def fitted_case(case: Case, subject: Subject) -> Case:

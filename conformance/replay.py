@@ -13,7 +13,7 @@ from torch import Tensor
 from torch.optim import Optimizer
 
 from .case import Case, FillLR, Grad, ParamCase, SparseGrad, TensorLR, logical_tensor
-from .failures import CheckFailure
+from .failures import CheckFailure, relying_on
 from .spec import OptimizerSpec
 from .surface import exposed_state, groups_of
 from .target import Target
@@ -128,6 +128,8 @@ class BuildFailed(Exception):
 
 
 def _option(value: Any, device: torch.device) -> Any:
+    if isinstance(value, tuple):
+        return tuple(_option(v, device) for v in value)
     if isinstance(value, TensorLR):
         where = device if value.on_params_device else torch.device("cpu")
         return torch.tensor(value.value, device=where).reshape(value.shape)
@@ -164,14 +166,23 @@ def _apply_changes(
     for group, options in changes.items():
         for key, value in options.items():
             if isinstance(value, FillLR):
-                current = groups_of(optimizer)[group][key]
-                if not isinstance(current, Tensor):
-                    raise CheckFailure(
-                        f"param_groups[{group}][{key!r}] is a {type(current).__name__}, not the "
-                        f"Tensor {key} it was given, so filling that Tensor in place (as a "
-                        "scheduler does) cannot reach it"
+                current = groups_of(optimizer)[group].get(key)
+                if current is None:
+                    raise relying_on(
+                        "group_options",
+                        f"param_groups[{group}] holds no {key!r}, so the Tensor it was given "
+                        "cannot be filled in place",
                     )
-                current.fill_(value.value)
+                values = value.value if isinstance(value.value, tuple) else (value.value,)
+                tensors = current if isinstance(current, tuple) else (current,)
+                if not all(isinstance(t, Tensor) for t in tensors) or len(tensors) != len(values):
+                    raise CheckFailure(
+                        f"param_groups[{group}][{key!r}] is {current!r}, not the Tensor(s) it "
+                        "was given, so filling them in place (as a scheduler does) cannot "
+                        "reach it"
+                    )
+                for tensor, filled in zip(tensors, values, strict=True):
+                    tensor.fill_(filled)
             else:
                 groups_of(optimizer)[group][key] = _option(value, device)
 

@@ -33,6 +33,8 @@ def seeded(seed, count, period=None):
 
 
 def _value(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(_value, value)) + ("," if len(value) == 1 else "") + ")"
     if isinstance(value, TensorLR):
         data = [value.value] if value.shape else value.value
         device = ", device=DEVICE" if value.on_params_device else ""
@@ -94,7 +96,9 @@ def _changes(case: Case, step: int) -> list[str]:
     for group, options in case.changes_before(step).items():
         for key, value in options.items():
             option = f"optimizer.param_groups[{group}][{key!r}]"
-            if isinstance(value, FillLR):
+            if isinstance(value, FillLR) and isinstance(value.value, tuple):
+                lines += [f"{option}[{i}].fill_({v!r})" for i, v in enumerate(value.value)]
+            elif isinstance(value, FillLR):
                 lines.append(f"{option}.fill_({value.value!r})")
             else:
                 lines.append(f"{option} = {_value(value)}")

@@ -124,6 +124,9 @@ class OptimizerSpec:
             lr, rho, eps), drawn by every math check; the others switch on a feature
             (weight_decay, maximize, momentum, ...) and stay at their default except in the
             checks about them. None: every hyperparameter is a base one.
+        tensor_hyperparameters: hyperparameters besides lr that the reference documents as
+            taking Tensors (Adam's betas, each a 0-d Tensor), which tensor_hyperparameters
+            checks.
     """
 
     name: str
@@ -151,6 +154,7 @@ class OptimizerSpec:
     state_at_construction: bool = False
     initial_state_from_constructor: bool = False
     base_hyperparameters: tuple[str, ...] | None = None
+    tensor_hyperparameters: tuple[str, ...] = ()
 
     @property
     def sparse_gradients(self) -> bool:

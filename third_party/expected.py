@@ -37,7 +37,7 @@ _TRAJECTORY_CHECKS = (
     "state_dict_roundtrip", "state_dict_serialization", "cross_load_from_reference",
     "cross_load_to_reference", "state_dict_depth", "state_dict_cross_dtype", "old_checkpoints",
     "copy_and_pickle", "load_state_dict_restores_hyperparameters", "differentiable",
-    "step_hooks_act", "multiple_devices", "gradient_release",
+    "step_hooks_act", "multiple_devices", "gradient_release", "tensor_hyperparameters",
 )
 @dataclass(frozen=True)
 class Deviation:
@@ -281,9 +281,11 @@ _op_kahan_key_adam = replace(_op_kahan_key, blocks=("state_dict_depth", "state_d
 _op_betas = Deviation(
     "betas_stored_as_beta1_beta2", "groups store 'beta1' and 'beta2', not 'betas': a group's own betas, or betas assigned in param_groups, are ignored",
     ("group_options", "constructor_defaults", "per_group_hyperparameters"),
-    ("add_param_group", "load_state_dict_restores_hyperparameters", "hyperparameter_changes"),
+    ("add_param_group", "load_state_dict_restores_hyperparameters", "hyperparameter_changes", "tensor_hyperparameters"),
     "no", _OP + "betas_stored_as_beta1_beta2",
-    blocked_via=(("hyperparameter_changes", ("per_group_hyperparameters",)),),
+    # tensor_hyperparameters (issue #21, written before its first run): Tensor betas filled in
+    # place are looked up in param_groups[0]['betas'], which optimi's groups lack.
+    blocked_via=(("hyperparameter_changes", ("per_group_hyperparameters",)), ("tensor_hyperparameters", ("group_options",))),
 )
 _op_debiased = Deviation(
     "debiased_state", "exp_avg and exp_avg_sq hold the debiased averages (debias_beta), not torch's m_t and v_t",
@@ -640,6 +642,8 @@ def _skip_reason(spec: str, check: str) -> str | None:
         return f"torch.optim's {spec} does not take sparse grads (sparse_grad_error judges that)"
     if check == "sparse_grad_error" and spec_of.sparse_gradients and not spec_of.sparse_invalid_arguments:
         return f"torch.optim's {spec} takes sparse grads under every valid argument (sparse_grads judges them)"
+    if check == "tensor_hyperparameters" and not spec_of.tensor_hyperparameters:
+        return f"torch.optim's {spec} documents no Tensor hyperparameter besides lr"
     if check == "fused_rejected" and "fused" in spec_of.capabilities:
         return f"torch.optim's {spec} takes fused=True"
     return None

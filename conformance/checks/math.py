@@ -70,6 +70,34 @@ def _tensor_lr(subject: Subject) -> None:
     run_property(subject, follows_the_oracle)
 
 
+def _tensor_hyperparameters(subject: Subject) -> None:
+    spec = subject.spec
+    if not spec.tensor_hyperparameters:
+        raise CheckSkipped(f"{spec.reference_name} documents no Tensor hyperparameter besides lr")
+
+    def as_tensors(value: Any) -> Any:
+        return tuple(map(TensorLR, value)) if isinstance(value, tuple) else TensorLR(value)
+
+    def follows_the_oracle(data: st.DataObject) -> None:
+        case = single_group_case(data, subject.drawing_spec, dtypes=TENSOR_LR_DTYPES)
+        space = spec.hyperparameter_space(case.params[0].dtype)
+        tensors = {key: as_tensors(case.constructor[key]) for key in spec.tensor_hyperparameters}
+        # Filled in place between steps, as a scheduler of betas does; None: left as they are.
+        fills = [
+            {
+                key: FillLR(data.draw(space[key], label=f"{key} filled before step {step}"))
+                for key in spec.tensor_hyperparameters
+                if data.draw(st.booleans(), label=f"fill {key} before step {step}")
+            }
+            for step in range(2, case.steps + 1)
+        ]
+        changes = ({}, *({0: fill} if fill else {} for fill in fills))
+        constructor = {**case.constructor, **tensors}
+        expect_trajectory(subject, dataclasses.replace(case, constructor=constructor, changes=changes))
+
+    run_property(subject, follows_the_oracle)
+
+
 def _state_dtype(spec: OptimizerSpec) -> Callable[[Stepped], str | None]:
     def inspect(stepped: Stepped) -> str | None:
         exposed = exposed_state(stepped.optimizer) or {}
@@ -192,6 +220,14 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             "complex params are stepped as torch.view_as_real(param): real and imaginary parts "
             "independently; their state is complex like the param",
             _complex_params,
+        ),
+        Check(
+            "tensor_hyperparameters",
+            "hyperparameters documented as taking Tensors besides lr ("
+            + (", ".join(spec.tensor_hyperparameters) or "none for this spec")
+            + ") may be 0-d Tensors: the step reads their values, and filling them in place "
+            "between steps takes effect at the next step",
+            _tensor_hyperparameters,
         ),
         Check(
             "memory_layouts",

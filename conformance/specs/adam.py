@@ -307,6 +307,8 @@ _COMMON = {
     "init_buffers": _initial_buffers,
     "capabilities": frozenset({"foreach", "capturable", "differentiable", "fused"}),
     "options_fixed_after_first_step": ("amsgrad",),
+    # "betas (Tuple[Union[float, Tensor], Union[float, Tensor]])", torch.optim.Adam's docs.
+    "tensor_hyperparameters": ("betas",),
 }
 
 

@@ -263,6 +263,34 @@ class MaximizeIgnoredOnForeach(BrokenAdam):
         return {**hyperparameters, "maximize": False} if group.get("foreach") else hyperparameters
 
 
+class BetasReadOnce(BrokenAdam):
+    """Reads each group's betas once, at its first step, as floats: Tensor betas filled in
+    place later (a momentum schedule) are ignored."""
+
+    expected_failing_check = "tensor_hyperparameters"
+    expected_message = "(float64 oracle)"
+    expected_rule = "filling them in place between steps takes effect at the next step"
+
+    def hyperparameters(self, group: Mapping[str, Any]) -> dict[str, Any]:
+        read = self.__dict__.setdefault("_betas_read", {})
+        hyperparameters = super().hyperparameters(group)
+        return {**hyperparameters, "betas": read.setdefault(id(group), hyperparameters["betas"])}
+
+
+class TensorBetasRefused(BrokenAdam):
+    """Refuses Tensor betas at construction, as a check written for floats does
+    (``isinstance(beta, float)``); torch documents them."""
+
+    expected_failing_check = "tensor_hyperparameters"
+    expected_message = "raised TypeError"
+    expected_rule = "may be 0-d Tensors"
+
+    def __init__(self, params: ParamsT, lr: float | Tensor = 1e-3, betas: Any = (0.9, 0.999), *args: Any, **kwargs: Any) -> None:
+        if not all(isinstance(beta, float) for beta in betas):
+            raise TypeError(f"betas must be floats, got {betas!r}")
+        super().__init__(params, lr, betas, *args, **kwargs)
+
+
 class StateDictWithoutMaxExpAvgSq(SavesWithoutBuffer, BrokenAdam):
     """With amsgrad, saves no max_exp_avg_sq: a loaded optimizer restarts the running maximum
     from zero, which shows once the second moments shrink."""

@@ -23,9 +23,9 @@ CHECKS = {check.name: check for check in checks_for(ADADELTA)}
 
 # The checks any conforming implementation skips here: those that need a CUDA device.
 DEVICE_SKIPS = frozenset() if torch.cuda.is_available() else frozenset({"multiple_devices"})
-# The checks a conforming Adadelta skips here: those and the math of sparse grads, which
-# Adadelta does not take.
-EXPECTED_SKIPS = DEVICE_SKIPS | {"sparse_grads"}
+# The checks a conforming Adadelta skips here: those, the math of sparse grads, which Adadelta
+# does not take, and Tensor hyperparameters besides lr, which it does not document.
+EXPECTED_SKIPS = DEVICE_SKIPS | {"sparse_grads", "tensor_hyperparameters"}
 
 
 def expected_skips(spec: OptimizerSpec) -> frozenset[str]:
@@ -36,6 +36,7 @@ def expected_skips(spec: OptimizerSpec) -> frozenset[str]:
         "sparse_grads": not spec.sparse_gradients,
         "step_counter": spec.step_key is None,
         "tensor_lr": not spec.tensor_lr,
+        "tensor_hyperparameters": not spec.tensor_hyperparameters,
         "fused_rejected": "fused" in spec.capabilities,
         "differentiable": "differentiable" not in spec.capabilities,
     }
