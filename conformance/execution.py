@@ -48,7 +48,8 @@ def _result(error: BaseException, base: str) -> tuple[Outcome, str, dict[str, An
     if isinstance(error, CheckFailure):
         # An exception the implementation raised may be the one building or stepping with
         # torch's defaults raises, which the base update's check reports.
-        if_raised = (*error.relies_on_if_raised, *([base] if error.raised and base else []))
+        whole = error.raised and error.wholly_raised and "|" not in error.raised
+        if_raised = (*error.relies_on_if_raised, *([base] if whole and base else []))
         links = {"relies_on": error.relies_on, "raised": error.raised, "relies_on_if_raised": tuple(dict.fromkeys(if_raised))}
         return Outcome.FAILED, str(error) + _draws(error), links
     missing = missing_api(error)

@@ -263,9 +263,9 @@ def expect_trajectory(
             raise CheckFailure(failure.problem, snippet(), failure.relies_on) from failure
         except BuildFailed as failed:
             # A build refused with an extreme valid argument: constructor_validation's rule
-            # ("extreme valid values are accepted") is what the case could not get past.
+            # ("extreme valid values are accepted"), where it saw the same type refuse one.
             extreme = ("constructor_validation",) if uses_boundary_argument(case, subject.spec) else ()
-            _raise_stepping_error(step, failed.error, snippet(), (*handover, *extreme), used)
+            _raise_stepping_error(step, failed.error, snippet(), handover, (*used, *extreme))
         except Exception as error:
             _raise_stepping_error(step, error, snippet(), handover, used)
         # The inspection first: it judges the check's own rule, or what the comparison needs

@@ -20,7 +20,10 @@ class CheckFailure(AssertionError):
     Where the failure is an exception the implementation raised (of type ``raised``),
     ``relies_on_if_raised`` names the checks that block it only where they failed on an
     exception of the same type: a crash is observed whatever the values, so a value deviation
-    of the rules the case used does not hide it.
+    of the rules the case used does not hide it. A check whose failure gathers several
+    exceptions names their types in ``raised``, joined by ``|`` (another failure on any of
+    them waits on it), and says with ``wholly_raised=False`` that they are not all of it (so
+    it waits on no other check's exception).
     """
 
     def __init__(
@@ -31,12 +34,14 @@ class CheckFailure(AssertionError):
         *,
         raised: str = "",
         relies_on_if_raised: Iterable[str] = (),
+        wholly_raised: bool = True,
     ) -> None:
         self.problem = problem
         self.snippet = snippet
         self.relies_on = tuple(relies_on)
         self.raised = raised
         self.relies_on_if_raised = tuple(relies_on_if_raised)
+        self.wholly_raised = wholly_raised
         message = problem
         if snippet is not None:
             message += "\nreproduce:\n" + textwrap.indent(snippet, "    ")

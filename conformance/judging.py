@@ -39,7 +39,7 @@ def _relied(result: CheckResult, lookup: Lookup) -> tuple[str, ...]:
     same = tuple(
         name
         for name in result.relies_on_if_raised
-        if (other := lookup(name)) is not None and result.raised and other.raised == result.raised
+        if (other := lookup(name)) is not None and result.raised and result.raised in other.raised.split("|")
     )
     return (*result.relies_on, *same)
 

@@ -177,9 +177,9 @@ def _apply_changes(
                 tensors = current if isinstance(current, tuple) else (current,)
                 if not all(isinstance(t, Tensor) for t in tensors) or len(tensors) != len(values):
                     raise CheckFailure(
-                        f"param_groups[{group}][{key!r}] is {current!r}, not the Tensor(s) it "
-                        "was given, so filling them in place (as a scheduler does) cannot "
-                        "reach it"
+                        f"param_groups[{group}][{key!r}] is a {type(current).__name__}, not the "
+                        f"Tensor {key} it was given, so filling that Tensor in place (as a "
+                        "scheduler does) cannot reach it"
                     )
                 for tensor, filled in zip(tensors, values, strict=True):
                     tensor.fill_(filled)

@@ -336,7 +336,12 @@ def _gradient_release(subject: Subject) -> None:
     try:
         optimizers = [subject.factory([param], **case.constructor) for param in built]
     except Exception as error:
-        raise CheckFailure(f"building one optimizer per param, it {raised(error)}", snippet, raised=type(error).__name__) from error
+        raise CheckFailure(
+            f"building one optimizer per param, it {raised(error)}",
+            snippet,
+            raised=type(error).__name__,
+            relies_on_if_raised=relied_on(case, spec),
+        ) from error
 
     def release(optimizer: Any) -> Callable[[torch.Tensor], None]:
         def hook(_: torch.Tensor) -> None:
@@ -358,6 +363,7 @@ def _gradient_release(subject: Subject) -> None:
                 f"during backward {step}, stepping from a post-accumulate-grad hook {raised(error)}",
                 snippet,
                 raised=type(error).__name__,
+                relies_on_if_raised=relied_on(case, spec),
             ) from error
         current = Snapshot(tuple(as_real64(p) for p in built), unknown, unknown, state_exposed=False)
         problem = comparison.mismatch(step, current)
