@@ -50,7 +50,11 @@ def _result(error: BaseException, base: str) -> tuple[Outcome, str, dict[str, An
         # torch's defaults raises, which the base update's check reports.
         whole = error.raised and error.wholly_raised and "|" not in error.raised
         if_raised = (*error.relies_on_if_raised, *([base] if whole and base else []))
-        links = {"relies_on": error.relies_on, "raised": error.raised, "relies_on_if_raised": tuple(dict.fromkeys(if_raised))}
+        links = {
+            "relies_on": error.relies_on,
+            "raised": error.raised,
+            "relies_on_if_raised": tuple(dict.fromkeys(if_raised)),
+        }
         return Outcome.FAILED, str(error) + _draws(error), links
     missing = missing_api(error)
     if missing is not None:

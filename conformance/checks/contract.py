@@ -354,7 +354,10 @@ def _gradient_release(subject: Subject) -> None:
         param.register_post_accumulate_grad_hook(release(optimizer))
     unknown = (None,) * len(built)
     for step in range(1, case.steps + 1):
-        grads = [build_grad(p, subject.device, v) for p, v in zip(case.params, case.grads[step - 1], strict=True)]
+        grads = [
+            build_grad(p, subject.device, values)
+            for p, values in zip(case.params, case.grads[step - 1], strict=True)
+        ]
         try:
             # d(loss)/d(param) is exactly its grad of the case.
             sum((param * grad).sum() for param, grad in zip(built, grads, strict=True)).backward()

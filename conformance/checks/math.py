@@ -205,8 +205,8 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "tensor_lr",
             "lr may be a 1-element Tensor of shape () or (1,), on the CPU or on the params' "
-            "device (float32 params, as fine as the Tensor); each step uses its current value, so filling it in place between steps "
-            "takes effect at the next step",
+            "device (float32 params, as fine as the Tensor); each step uses its current value, "
+            "so filling it in place between steps takes effect at the next step",
             _tensor_lr,
         ),
         Check(
