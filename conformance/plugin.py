@@ -208,7 +208,8 @@ class ConformanceItem(pytest.Item):
         result = self.suite.judge.judge(self.check.name)
         self.user_properties.append(
             (_PROPERTY, {"outcome": result.outcome.value, "blocked_by": list(result.blocked_by),
-                         "summary": result.message.partition("\n")[0]})
+                         "summary": result.message.partition("\n")[0],
+                         "notes": list(self.subject.paths.notes())})
         )
         if result.outcome is Outcome.SKIPPED:
             pytest.skip(result.message)
@@ -274,7 +275,8 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Any:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Each deviation once, with the checks it blocks, and the counts."""
+    """The run's notes (the execution paths drawn, those not offered), each deviation once, with
+    the checks it blocks, and the counts."""
     outcomes: dict[str, dict[str, Any]] = {}
     for reports in terminalreporter.stats.values():
         for report in reports:
@@ -286,6 +288,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     failed = [name for name, o in outcomes.items() if o["outcome"] == "failed"]
     not_judged = [name for name, o in outcomes.items() if o["outcome"] == "not_judged"]
     terminalreporter.section("optimizer conformance")
+    notes = next(iter(outcomes.values())).get("notes", [])
+    for note in notes:
+        terminalreporter.write_line(f"note: {note}")
     for name in failed:
         blocks = [n for n in not_judged if name in outcomes[n]["blocked_by"]]
         also = f" [blocks {', '.join(blocks)}]" if blocks else ""

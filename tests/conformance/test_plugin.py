@@ -160,6 +160,7 @@ def test_a_check_blocked_by_another_failure_is_skipped_as_not_judged_and_summari
     result.stdout.fnmatch_lines(
         [
             "*optimizer conformance*",
+            "note: execution paths the math checks draw: the default path, foreach=False, *",
             "weight_decay: *[[]blocks maximize_with_weight_decay[]]",
             "1 deviation found, 1 check not judged",
             "*not judged, blocked by weight_decay*",
