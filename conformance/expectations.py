@@ -127,6 +127,7 @@ def relied_on(case: Case, spec: OptimizerSpec) -> tuple[str, ...]:
     dtypes = {p.dtype for p in case.params}
     kinds = {
         "dtypes": bool(dtypes & {torch.bfloat16, torch.float16}),
+        "low_precision_bar": bool(dtypes & {torch.bfloat16, torch.float16}),
         "complex_params": any(d.is_complex for d in dtypes),
         # 0-d params are among the base checks' layouts; strided and empty ones are not.
         "memory_layouts": any(
@@ -215,12 +216,14 @@ def expect_trajectory(
     every_step: bool = True,
     judge_state: bool = False,
     compare: bool = True,
+    setup: str = "",
 ) -> None:
     """Step ``case`` on ``start`` (default: the implementation), handing over per ``relay``.
     After every step ``inspect`` (if given) must find no problem; then (or, unless
     ``every_step``, after the last: deriving tolerances costs a backward pass through all steps
     so far) the params (and, with ``judge_state``, the state's buffers) must match the oracle
-    within tolerance or one of torch's own paths, unless not ``compare``.
+    within tolerance or one of torch's own paths, unless not ``compare``. ``setup`` is code the
+    snippet runs first, standing for a setting the caller made (a default dtype).
 
     Raises:
         OracleMismatch: values left the oracle's trajectory; it names the checks the
@@ -245,9 +248,13 @@ def expect_trajectory(
         handover = ("state_layout", "step_counter")
     elif relay is not None and first is not implementation:
         handover = ("cross_load_from_reference",)
+    elif relay is not None:
+        # Continuing from its own state dict is mid_run_resume's rule, judged there against
+        # the uninterrupted run rather than the oracle: a checkpoint that loses state fails it.
+        handover = ("mid_run_resume",)
     # Buffers compared with the oracle: their values are state_values' rule.
     relies = used + handover + (("state_values",) if judge_state else ())
-    snippet = functools.partial(render_case, case, first, str(subject.device), relay)
+    snippet = functools.partial(render_case, case, first, str(subject.device), relay, setup)
     try:
         oracle = run_oracle(folded(case), subject.spec) if compare else None
     except Exception as error:

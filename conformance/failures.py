@@ -75,7 +75,8 @@ class CheckSkipped(Exception):
     """The check does not apply to this run; the message says why."""
 
 
-def relying_on(blocker: str, problem: str) -> CheckFailure:
-    """A failure observed through a rule another check judges: where ``blocker`` fails in the
-    same run, this check is not judged; where it passes, this is the check's own deviation."""
-    return CheckFailure(problem, relies_on=(blocker,))
+def relying_on(blocker: str, problem: str, *others: str) -> CheckFailure:
+    """A failure observed through a rule another check judges: where ``blocker`` (or one of
+    ``others``) fails in the same run, this check is not judged; where they pass, this is the
+    check's own deviation."""
+    return CheckFailure(problem, relies_on=(blocker, *others))

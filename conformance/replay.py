@@ -19,15 +19,19 @@ from .surface import exposed_state, groups_of
 from .target import Target
 
 __all__ = [
+    "Checkpoint",
     "Factory",
     "Relay",
+    "ResumeFailed",
     "Snapshot",
     "Stepped",
     "as_real64",
     "build_grad",
     "build_param",
     "deep_copy",
+    "resuming",
     "snapshot",
+    "snapshot_of",
     "stepping",
 ]
 
@@ -119,6 +123,24 @@ def build_grad(param: ParamCase, device: torch.device, grad: Grad) -> Tensor:
     return sparse.coalesce() if grad.coalesce else sparse
 
 
+@dataclass(frozen=True)
+class Checkpoint:
+    """What resuming a run needs, as saved after step ``after_step``: the optimizer's state
+    dict and the params' values."""
+
+    after_step: int
+    state_dict: dict[str, Any]
+    params: tuple[Tensor, ...]
+
+
+class ResumeFailed(Exception):
+    """Building the optimizer that resumes a case, or loading its state dict, raised ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 class BuildFailed(Exception):
     """The factory raised building a case's first optimizer; ``error`` is what it raised."""
 
@@ -206,12 +228,33 @@ def _relay(
             dataclasses.replace(p, dtype=d) for p, d in zip(case.params, relay.dtypes, strict=True)
         )
         case = dataclasses.replace(case, params=tuple(params_cases))
-    successor, fresh = _build(case, relay.target.factory, device, relay.constructor)
+    return _loaded(case, relay.target.factory, device, relay.constructor, state_dict, params)
+
+
+def _loaded(
+    case: Case,
+    factory: Factory,
+    device: torch.device,
+    constructor: Mapping[str, Any] | None,
+    state_dict: dict[str, Any],
+    values: Sequence[Tensor],
+) -> tuple[Optimizer, list[Tensor]]:
+    """A fresh optimizer over fresh params holding ``values``, loaded with ``state_dict``."""
+    successor, fresh = _build(case, factory, device, constructor)
     with torch.no_grad():
-        for fresh_param, param in zip(fresh, params, strict=True):
-            fresh_param.copy_(param)
+        for fresh_param, value in zip(fresh, values, strict=True):
+            fresh_param.copy_(value)
     successor.load_state_dict(state_dict)
     return successor, fresh
+
+
+def _take_step(
+    case: Case, step: int, optimizer: Optimizer, params: list[Tensor], device: torch.device
+) -> Stepped:
+    _apply_changes(optimizer, case.changes_before(step), device)
+    grads = _set_grads(case, step, params)
+    optimizer.step()
+    return Stepped(step, optimizer, params, grads)
 
 
 def stepping(
@@ -229,14 +272,39 @@ def stepping(
     for step in range(1, case.steps + 1):
         if relay is not None and step == relay.after_step + 1:
             optimizer, params = _relay(relay, case, device, optimizer, params)
-        _apply_changes(optimizer, case.changes_before(step), device)
-        grads = _set_grads(case, step, params)
-        optimizer.step()
-        yield Stepped(step, optimizer, params, grads)
+        yield _take_step(case, step, optimizer, params, device)
+
+
+def resuming(
+    case: Case,
+    factory: Factory,
+    device: torch.device,
+    checkpoint: Checkpoint,
+) -> Iterator[Stepped]:
+    """Resume ``case`` from ``checkpoint``: build the case's optimizer anew over params holding
+    the saved values, load the saved state dict, and take the steps after the checkpoint's,
+    yielding after each one.
+
+    Raises ``ResumeFailed`` (its cause the implementation's exception) where building or
+    loading raised.
+    """
+    try:
+        optimizer, params = _loaded(
+            case, factory, device, None, checkpoint.state_dict, checkpoint.params
+        )
+    except Exception as error:
+        raise ResumeFailed(error) from error
+    for step in range(checkpoint.after_step + 1, case.steps + 1):
+        yield _take_step(case, step, optimizer, params, device)
 
 
 def snapshot(stepped: Stepped, spec: OptimizerSpec) -> Snapshot:
     """The param and state values an implementation holds after a step."""
+    return snapshot_of(stepped, spec.buffers, spec.step_key)
+
+
+def snapshot_of(stepped: Stepped, buffer_keys: Sequence[str], step_key: str | None) -> Snapshot:
+    """:func:`snapshot` given the spec's buffer names and step key only."""
     buffers: list[Mapping[str, Tensor] | None] = []
     steps: list[float | None] = []
     params = tuple(as_real64(p) for p in stepped.params)
@@ -250,7 +318,7 @@ def snapshot(stepped: Stepped, spec: OptimizerSpec) -> Snapshot:
             buffers.append(None)
             steps.append(None)
             continue
-        buffers.append({k: as_real64(state[k]) for k in spec.buffers if k in state})
-        counter = state.get(spec.step_key) if spec.step_key is not None else None
+        buffers.append({k: as_real64(state[k]) for k in buffer_keys if k in state})
+        counter = state.get(step_key) if step_key is not None else None
         steps.append(None if counter is None else float(counter))
     return Snapshot(params, tuple(buffers), tuple(steps))

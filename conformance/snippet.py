@@ -105,12 +105,15 @@ def _changes(case: Case, step: int) -> list[str]:
     return lines
 
 
-def render_case(case: Case, target: Target, device: str, relay: Relay | None = None) -> str:
-    """A script replaying ``case`` on ``target``, handed over to ``relay.target`` if relayed."""
+def render_case(
+    case: Case, target: Target, device: str, relay: Relay | None = None, setup: str = ""
+) -> str:
+    """A script replaying ``case`` on ``target``, handed over to ``relay.target`` if relayed;
+    ``setup`` (e.g. ``torch.set_default_dtype(torch.float64)``) runs first."""
     imports = ["import torch", target.imports]
     if relay is not None:
         imports = ["import copy", "import io", *imports, relay.target.imports]
-    lines = list(dict.fromkeys(imports)) + ["", f"DEVICE = {device!r}", "", _MAKE]
+    lines = list(dict.fromkeys(imports)) + ["", *([setup] if setup else []), f"DEVICE = {device!r}", "", _MAKE]
     if _seeded(case):
         lines.append(_SEEDED)
     if _sparse(case):

@@ -27,6 +27,7 @@ class Target:
         imports: code that makes ``expression`` evaluate to ``factory``.
         expression: a Python expression naming the factory once ``imports`` ran.
         version: the distribution and version providing it, e.g. ``torch 2.13.0``.
+        importable: whether another process can import it by ``name``.
     """
 
     factory: Callable[..., Any]
@@ -34,6 +35,7 @@ class Target:
     imports: str
     expression: str
     version: str
+    importable: bool = True
 
 
 def _version(module_name: str) -> str:
@@ -109,7 +111,10 @@ def resolve(target: str, *, qualified: bool = False) -> Target:
             f"{type(obj).__name__}, not an optimizer class or factory"
         )
     imports, expression = _spelling(module_name, attribute, qualified)
-    return Target(obj, f"{module_name}:{attribute}", imports, expression, _version(module_name))
+    name = f"{module_name}:{attribute}"
+    # The __main__ of another process is another script.
+    importable = module_name != "__main__"
+    return Target(obj, name, imports, expression, _version(module_name), importable)
 
 
 def describe(factory: Callable[..., Any]) -> Target:
@@ -124,4 +129,4 @@ def describe(factory: Callable[..., Any]) -> Target:
         imports, expression = _spelling(module, qualname)
         return Target(factory, f"{module}:{qualname}", imports, expression, _version(module))
     placeholder = f"factory = ...  # {factory!r}, the implementation under test"
-    return Target(factory, f"{module}:{qualname}", placeholder, "factory", _version(module))
+    return Target(factory, f"{module}:{qualname}", placeholder, "factory", _version(module), importable=False)

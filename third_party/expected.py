@@ -97,8 +97,9 @@ _po_step = Deviation(
     "step_per_group", "the step count is group['step']; state[p] has no 'step'",
     ("step_counter",),
     # torch loading its state dict (KeyError 'step'), and the state kept across a load, rely on
-    # torch's step counter: step_counter's rule (README "Not judged").
-    ("cross_load_to_reference", "state_dict_depth", "state_dict_cross_dtype"),
+    # torch's step counter: step_counter's rule (README "Not judged"). counter_dtype_after_load
+    # (issue #21, written before its first run) finds no counter at step 1, step_counter's rule.
+    ("cross_load_to_reference", "state_dict_depth", "state_dict_cross_dtype", "counter_dtype_after_load"),
     "no: init_group sets group['step'] = 0, class docs say nothing on state",
     _PO + "step_per_group",
 )
@@ -175,7 +176,7 @@ _hb_keys = Deviation(
 )
 _hb_no_step = Deviation(
     "no_step_counter", "no state[p]['step'] tensor: the count is kept inside its nested state",
-    ("step_counter",), (), "no", _HB + "state_nested_and_renamed",
+    ("step_counter",), ("counter_dtype_after_load",), "no", _HB + "state_nested_and_renamed",
 )
 _hb_copy = Deviation(
     "deepcopy_breaks_step", "after copy.deepcopy or pickling step() raises AttributeError ('use_ema')",
@@ -238,7 +239,7 @@ _op_lr = Deviation(
 )
 _op_step = Deviation(
     "step_per_group", "one step count per group (group['step']), no state[p]['step']; a param first stepped late is debiased with the group's count",
-    ("step_counter", "none_grad_skipped", "cross_load_to_reference"), (),
+    ("step_counter", "none_grad_skipped", "cross_load_to_reference"), ("counter_dtype_after_load",),
     f"yes: {_OPTIMI_DIFFERENCES}, line 218 'calculate the debias term per parameter group, not per parameter'",
     _OP + "step_per_group",
 )
@@ -291,7 +292,7 @@ _op_debiased = Deviation(
     "debiased_state", "exp_avg and exp_avg_sq hold the debiased averages (debias_beta), not torch's m_t and v_t",
     (STATE_VALUES,), ("lr_zero", "zero_grad_stepped"), "no", _OP + "adam_debiased_state",
 )
-_op_step_adam = replace(_op_step, fails=("step_counter", "none_grad_skipped"), blocks=("cross_load_to_reference",),
+_op_step_adam = replace(_op_step, fails=("step_counter", "none_grad_skipped"), blocks=("cross_load_to_reference", "counter_dtype_after_load"),
                         blocked_via=(("cross_load_to_reference", ("state_layout", "step_counter")),))
 
 # --- bitsandbytes 0.50.2 ---------------------------------------------------------------------
@@ -319,12 +320,16 @@ _bb_keys_rmsprop = replace(
     blocked_via=(*_bb_keys.blocked_via, ("cross_load_from_reference", ("centered",))),
 )
 _bb_step = Deviation(
-    "step_is_int", "state['step'] is a Python int", ("step_counter",), (), "no", _BB + "step_is_int",
+    "step_is_int", "state['step'] is a Python int", ("step_counter",), ("counter_dtype_after_load",), "no", _BB + "step_is_int",
 )
 _bb_float32 = _math_blocked(
     "float32_arithmetic", "every param is stepped in float32 (g.float(), p.data.float(), float32 state): float64 params lose precision, which update_math sees (it draws float32 and float64 params)",
     "no (the class docs say only 'optim_bits: The number of bits of the optimizer state')", _BB + "float32_arithmetic",
 )
+
+
+# The checks of issue #21 that build Adagrad with the spec's example (or every-buffer) options.
+_ADAGRAD_EXAMPLE_BUILDS = ("mid_run_resume", "counter_dtype_after_load", "long_horizon_decay", "low_precision_bar")
 
 
 def _bb_amsgrad(name: str) -> Deviation:
@@ -418,7 +423,7 @@ EXPECTATIONS: tuple[Row, ...] = (
                   _PO + "stable_adamw_fp16_state_float32"),
         # The state kept across a load is read by name first (state_layout, 'kahan_comp' below);
         # torch's AdamW loading it misses both the buffers' names and the step.
-        Deviation(_po_step.slug, _po_step.summary, _po_step.fails, ("cross_load_to_reference",), _po_step.documented, _po_step.script,
+        Deviation(_po_step.slug, _po_step.summary, _po_step.fails, ("cross_load_to_reference", "counter_dtype_after_load"), _po_step.documented, _po_step.script,
                   blocked_via=(("cross_load_to_reference", ("state_layout", "step_counter")),)),
         Deviation("tensor_lr_1d_rejected", "a Tensor lr of shape (1,) with a 0-d param raises RuntimeError (broadcast shape [1] into [])",
                   ("tensor_lr",), (), "no: Args say 'lr: float | torch.Tensor'", _PO + "stable_adamw_tensor_lr_1d_rejected"),
@@ -448,7 +453,7 @@ EXPECTATIONS: tuple[Row, ...] = (
         _hb_group_options,
         Deviation("decoupled_weight_decay", "weight decay is decoupled, θ <- θ(1 - γλ) - γ·u: with momentum it differs from torch's L2 (without, only by rounding); momentum_with_weight_decay would show it, but waits on update_math",
                   (), (), "no: SGD's docs do not say it; torch's SGD decay is L2", _HB + "sgd_decoupled_weight_decay"),
-        Deviation("stochastic_rounding", "bf16 params are written back with stochastic rounding; dtypes would show it, but waits on update_math", (), (),
+        Deviation("stochastic_rounding", "bf16 params are written back with stochastic rounding: bits unlike torch's, yet within low_precision_bar's relative rule (issue #21), so no check reports it", (), (),
                   "in the README only: 'get ... stochastic rounding automatically' (METADATA:234)", _HB + "sgd_stochastic_rounding"),
         # The checks whose cases hold float32 (or complex64) params only, or lr = 0, keep
         # torch's values within float32 rounding (heavyball_sgd_keeps_math) and judge their rule.
@@ -465,7 +470,10 @@ EXPECTATIONS: tuple[Row, ...] = (
                       "no: one helper for every optimizer, neither README nor docstrings mention it", _HB + "adamw_eps_as_floor",
                       # closure steps once at ε = 1e-8 (both defaults): max(√v̂, ε) and √v̂ + ε
                       # differ by ε, below float32 rounding of √v̂ ~ |g|; lr = 0 moves nothing.
-                      judged=("closure", "lr_zero")),
+                      # low_precision_bar (issue #21, before its first run): its bf16/fp16 params
+                      # end within the bar, ε = 1e-4 below their rounding (probe: 1.05 and 1.43
+                      # units in the last place, bars 7.6 and 7.4).
+                      judged=("closure", "lr_zero", "low_precision_bar")),
         Deviation("other_defaults", "lr 0.0025, betas (0.9, 0.99), weight_decay 0 (torch 1e-3, (0.9, 0.999), 1e-2)", ("constructor_defaults",), (),
                   "yes, in the signature (__init__.py:57)", _HB + "defaults"),
         _hb_missing("amsgrad", ("amsgrad", "amsgrad_with_weight_decay", "constructor_defaults")),
@@ -565,7 +573,10 @@ EXPECTATIONS: tuple[Row, ...] = (
         _waiting(_bb_complex), _bb_layout,
     ), kept=(("params equal torch's within float32 rounding: defaults, large eps, betas 0, lr 0, Tensor lr", _BB + "keeps_math"),)),
     Row("bitsandbytes.optim.AdamW", (
-        _bb_float32, _waiting(_bb_amsgrad("AdamW")),
+        # low_precision_bar (issue #21, before its first run): float32 arithmetic on bf16/fp16
+        # params is more precise than the naive run (probe: 0.81 and 0.95 units in the last
+        # place, bars 7.6 and 7.4).
+        replace(_bb_float32, judged=("low_precision_bar",)), _waiting(_bb_amsgrad("AdamW")),
         _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys, _bb_step, _bb_copy, _bb_validation, _bb_load, _bb_sparse,
         _waiting(_bb_complex), _bb_layout,
     ), kept=(("params equal torch's within float32 rounding: weight decay", _BB + "keeps_math"),)),
@@ -574,9 +585,12 @@ EXPECTATIONS: tuple[Row, ...] = (
         # Revised after the same run: constructor_defaults' positional call passes lr_decay and
         # initial_accumulator_value away from 0 and is refused with the same ValueError.
         Deviation("lr_decay_rejected", "lr_decay != 0 raises ValueError('Lr Decay != 0.0 not supported!')", ("lr_decay",),
-                  ("constructor_defaults",), "no: Args say 'lr_decay (int, defaults to 0): The learning rate decay.'",
+                  # The checks of issue #21 build with the example's lr_decay and initial
+                  # accumulator (written before their first run), refused alike.
+                  ("constructor_defaults", *_ADAGRAD_EXAMPLE_BUILDS), "no: Args say 'lr_decay (int, defaults to 0): The learning rate decay.'",
                   _BB + "adagrad_options_rejected",
-                  blocked_via=(("constructor_defaults", ("lr_decay", "initial_accumulator_value")),)),
+                  blocked_via=tuple((c, ("initial_accumulator_value", "lr_decay")) for c in _ADAGRAD_EXAMPLE_BUILDS)
+                  + (("constructor_defaults", ("lr_decay", "initial_accumulator_value")),)),
         Deviation("initial_accumulator_value_rejected", "initial_accumulator_value != 0 raises ValueError", ("initial_accumulator_value",), (),
                   "no: Args say 'The initial momemtum values.'", _BB + "adagrad_options_rejected"),
         _bb_no_maximize, _bb_no_differentiable, _bb_group_options, _bb_keys_adagrad, _bb_step, _bb_copy, _bb_validation, _bb_load,
@@ -595,7 +609,10 @@ EXPECTATIONS: tuple[Row, ...] = (
         # Revised after the run of 2026-12-07 19:25: the scenarios combining centered with another
         # option wait on centered's (the same NotImplementedError), one deviation, one failing check.
         Deviation("centered_rejected", "centered=True raises NotImplementedError('Centered RMSprop is not supported!')",
-                  ("centered",), ("centered_with_weight_decay", "centered_with_momentum"), "no: Args list centered", _BB + "rmsprop_rejected_values"),
+                  # mid_run_resume and counter_dtype_after_load save with every buffer, centered's
+                  # grad_avg included (issue #21, written before their first run).
+                  ("centered",), ("centered_with_weight_decay", "centered_with_momentum", "mid_run_resume", "counter_dtype_after_load"),
+                  "no: Args list centered", _BB + "rmsprop_rejected_values"),
         _waiting(Deviation("alpha_stored_in_betas", "groups keep alpha as betas[0] ('alpha' is absent): a group's own alpha, or one assigned in param_groups, is ignored",
                            (), (), "no", _BB + "rmsprop_alpha_stored_in_betas")),
         Deviation("alpha_bounds_rejected", "alpha = 0 raises NotImplementedError('RMSprop with alpha==0.0 is not supported!'), alpha = 1 ValueError ('Invalid beta parameter at index 0: 1.0'); torch takes 0 <= alpha <= 1",
@@ -636,7 +653,7 @@ def _skip_reason(spec: str, check: str) -> str | None:
     spec_of = load_spec(spec)
     if check == "multiple_devices":
         return "no CUDA device on this machine"
-    if check == "step_counter" and spec_of.step_key is None:
+    if check in ("step_counter", "counter_dtype_after_load") and spec_of.step_key is None:
         return f"torch.optim's {spec} keeps no step counter"
     if check == "sparse_grads" and spec_of.sparse_hyperparameters is None:
         return f"torch.optim's {spec} does not take sparse grads (sparse_grad_error judges that)"

@@ -13,11 +13,14 @@ from hypothesis import strategies as st
 from ..case import Case, FillLR, SeededValues, TensorLR
 from ..examples import example_case, example_param
 from .check import Check
-from ..expectations import expect_trajectory
-from ..failures import CheckSkipped
+from ..expectations import expect_trajectory, fitted_case, raised, relied_on
+from ..failures import CheckFailure, CheckSkipped
 from ..layout import expected_state_stride, same_layout
 from ..properties import run_property
-from ..replay import Stepped
+from ..oracle import run_oracle
+from ..precision import MARGIN_FACTOR, MARGIN_ULPS, allowed_error, mean_ulps, naive_params
+from ..replay import BuildFailed, Stepped, as_real64, stepping
+from ..snippet import render_case
 from ..spec import MathScenario, OptimizerSpec
 from ..strategies import ALL_LAYOUTS, single_group_case
 from ..subject import Subject
@@ -115,7 +118,9 @@ def _dtypes(subject: Subject) -> None:
     def follows_the_oracle(data: st.DataObject) -> None:
         dtypes = (torch.bfloat16, torch.float16, torch.float64)
         case = single_group_case(data, subject.drawing_spec, dtypes=dtypes)
-        expect_trajectory(subject, case, inspect=_state_dtype(subject.spec))
+        # bf16 and fp16 values are low_precision_bar's to judge: a relative bar, not a bound.
+        wide = case.params[0].dtype == torch.float64
+        expect_trajectory(subject, case, inspect=_state_dtype(subject.spec), compare=wide)
 
     run_property(subject, follows_the_oracle)
 
@@ -192,6 +197,78 @@ def _tensor_sizes(subject: Subject) -> None:
         expect_trajectory(subject, case, every_step=False)
 
 
+# Long enough that a decay rule which matches in a few steps (L2 decay in the gradient against
+# decoupled decay, decay compounded or skipped) has drifted far apart.
+LONG_HORIZON_STEPS = 24
+
+
+def _long_horizon_decay(subject: Subject) -> None:
+    spec = subject.spec
+    if "weight_decay" not in spec.defaults:
+        raise CheckSkipped(f"{spec.name} has no weight_decay")
+    # The example sets both away from their defaults (a spec's example differs in every key).
+    constructor = subject.options.taken_of(spec.example_hyperparameters)
+    params = [
+        example_param((2, 3), seed=1),
+        example_param((3,), torch.float64, seed=2),
+        example_param((), seed=3),
+    ]
+    expect_trajectory(subject, example_case(params, LONG_HORIZON_STEPS, constructor), every_step=False)
+
+
+# Low-precision params over enough steps that rounding errors carried in the state show, and
+# enough elements that the mean error is not one rounding's luck.
+PRECISION_DTYPES = (torch.bfloat16, torch.float16)
+PRECISION_STEPS = 8
+
+
+def _low_precision_bar(subject: Subject) -> None:
+    spec = subject.spec
+    for dtype in PRECISION_DTYPES:
+        params = [example_param((8, 8), dtype, seed=1), example_param((33,), dtype, seed=2)]
+        case = example_case(params, PRECISION_STEPS, subject.options.taken_of(spec.example_hyperparameters))
+        exact = run_oracle(case, spec).expected[-1].params
+        dtypes = [p.dtype for p in case.params]
+        naive = mean_ulps(naive_params(case, spec), exact, dtypes)
+        for path in subject.paths.offered:
+            on_path = fitted_case(dataclasses.replace(case, constructor={**case.constructor, **path}), subject)
+            final = _final_params(subject, on_path)
+            error = mean_ulps(final, exact, dtypes)
+            flags = "".join(f", {key}={value}" for key, value in path.items())
+            if error > allowed_error(naive):
+                raise CheckFailure(
+                    f"after {PRECISION_STEPS} steps of {str(dtype).removeprefix('torch.')} params "
+                    f"(the example hyperparameters{flags}), the params are {error:.2f} units in "
+                    f"the last place from the float64 oracle on average; the same algorithm done "
+                    f"naively in that dtype (every operation rounded to it) is {naive:.2f} from "
+                    f"it: a low-precision step may be no worse than {MARGIN_FACTOR:g} × that + "
+                    f"{MARGIN_ULPS:g} ({allowed_error(naive):.2f})",
+                    render_case(on_path, subject.target, str(subject.device)),
+                    # The math of the options used; not the dtypes' own checks, which are this.
+                    relies_on=tuple(
+                        c for c in relied_on(on_path, spec) if c not in ("dtypes", "low_precision_bar")
+                    ),
+                )
+
+
+def _final_params(subject: Subject, case: Case) -> list[torch.Tensor]:
+    snippet = render_case(case, subject.target, str(subject.device))
+    stepped = None
+    try:
+        for stepped in stepping(case, subject.target.factory, subject.device):
+            pass
+    except Exception as error:
+        cause = error.error if isinstance(error, BuildFailed) else error
+        raise CheckFailure(
+            f"stepping {str(case.params[0].dtype).removeprefix('torch.')} params, it {raised(cause)}",
+            snippet,
+            raised=type(cause).__name__,
+            relies_on_if_raised=(*relied_on(case, subject.spec), "dtypes"),
+        ) from cause
+    assert stepped is not None
+    return [as_real64(p) for p in stepped.params]
+
+
 def checks(spec: OptimizerSpec) -> list[Check]:
     return [
         *(_scenario(scenario) for scenario in spec.scenarios),
@@ -212,8 +289,19 @@ def checks(spec: OptimizerSpec) -> list[Check]:
         Check(
             "dtypes",
             "bf16, fp16 and fp64 params are stepped in their own dtype: the state has the "
-            "param's dtype and values follow the algorithm within that dtype's rounding",
+            "param's dtype, and fp64 values follow the algorithm within fp64's rounding (bf16 "
+            "and fp16 values: low_precision_bar)",
             _dtypes,
+        ),
+        Check(
+            "low_precision_bar",
+            f"bf16 and fp16 params, stepped {PRECISION_STEPS} times with the example "
+            "hyperparameters on every execution path offered, end up no farther from the "
+            "float64 oracle (mean units in the last place) than the algorithm done naively in "
+            f"that dtype, every operation rounded to it: {MARGIN_FACTOR:g} × its error + "
+            f"{MARGIN_ULPS:g} at most; more precision (fp32 arithmetic or state, stochastic "
+            "rounding, Kahan summation) is welcome",
+            _low_precision_bar,
         ),
         Check(
             "complex_params",
@@ -228,6 +316,13 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             + ") may be 0-d Tensors: the step reads their values, and filling them in place "
             "between steps takes effect at the next step",
             _tensor_hyperparameters,
+        ),
+        Check(
+            "long_horizon_decay",
+            f"over {LONG_HORIZON_STEPS} steps, with weight decay and lr away from their "
+            "defaults (the spec's example hyperparameters), params follow the algorithm: the "
+            "decay each step applies adds up as documented",
+            _long_horizon_decay,
         ),
         Check(
             "memory_layouts",

@@ -191,7 +191,7 @@ def state_kept(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | Non
                 return f"param {i} (shape {tuple(param.shape)}, {param.dtype}): {problem}"
         problem = counters(stepped) if spec.step_key is not None else None
         if problem is not None:
-            raise relying_on("step_counter", problem)
+            raise relying_on("step_counter", problem, "counter_dtype_after_load")
         return None
 
     return inspect

@@ -3,10 +3,14 @@ reference, validation, restored hyperparameters."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import io
 import pickle
-from collections.abc import Callable, Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -20,17 +24,20 @@ from ..expectations import (
     expect_param_groups,
     expect_same_error,
     expect_trajectory,
+    fitted_case,
     raised,
+    relied_on,
 )
-from ..failures import CheckSkipped, MissingAPI
-from ..replay import Relay, Stepped, build_param, deep_copy
-from ..snippet import render_script
+from ..failures import CheckSkipped, MissingAPI, relying_on
+from ..fresh_process import ResumeError, resume_in_fresh_process, resume_in_this_process
+from ..replay import BuildFailed, Relay, Snapshot, Stepped, build_param, deep_copy, snapshot, stepping
+from ..snippet import render_case, render_script
 from ..spec import OptimizerSpec
 from ..subject import Subject
 from ..surface import exposed_state, groups_in, groups_of
 from ..target import Target, resolve
 from .param_groups import options_are
-from .state import state_kept
+from .state import counters_are_tensors, state_kept
 
 __all__ = ["checks"]
 
@@ -79,6 +86,115 @@ def _roundtrip(subject: Subject) -> None:
 def _serialization(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target, _through_torch_save, _THROUGH_TORCH_SAVE)
     expect_trajectory(subject, _case(subject), relay=relay)
+
+
+_THROUGH_A_FILE = """\
+torch.save({"optimizer": optimizer.state_dict(), "params": [p.detach() for p in params]}, "checkpoint.pt")
+del optimizer  # the check resumed from here in a new Python process
+state_dict = torch.load("checkpoint.pt", weights_only=True)["optimizer"]"""
+# Resumed and uninterrupted runs take the same arithmetic; a few units in the last place allow
+# for kernels that reduce in another order in another process.
+_RESUME_ULPS = 4
+
+
+def _mid_run_resume(subject: Subject) -> None:
+    spec = subject.spec
+    case = fitted_case(_case(subject), subject)
+    relay = Relay(_HANDOVER_AFTER, subject.target, transfer_code=_THROUGH_A_FILE)
+    snippet = render_case(case, subject.target, str(subject.device), relay)
+    used = relied_on(case, spec)
+    uninterrupted: list[Snapshot] = []
+    with tempfile.TemporaryDirectory(prefix="conformance-resume-") as directory:
+        checkpoint = Path(directory) / "checkpoint.pt"
+        try:
+            for stepped in stepping(case, subject.target.factory, subject.device):
+                if stepped.step == _HANDOVER_AFTER:
+                    params = [p.detach() for p in stepped.params]
+                    torch.save({"optimizer": stepped.optimizer.state_dict(), "params": params}, checkpoint)
+                elif stepped.step > _HANDOVER_AFTER:
+                    uninterrupted.append(snapshot(stepped, spec))
+        except Exception as error:
+            cause = error.error if isinstance(error, BuildFailed) else error
+            raise CheckFailure(
+                f"stepping {case.steps} times and saving a checkpoint after step "
+                f"{_HANDOVER_AFTER} (torch.save of state_dict() and the params), it {raised(cause)}",
+                snippet,
+                raised=type(cause).__name__,
+                relies_on_if_raised=(*used, "state_dict_serialization"),
+            ) from cause
+        where, arguments = "a new Python process", (case, subject.device, checkpoint, _HANDOVER_AFTER)
+        try:
+            if subject.target.importable:
+                resumed = resume_in_fresh_process(
+                    subject.target.name, *arguments, spec.buffers, spec.step_key
+                )
+            else:
+                where = f"this process ({subject.target.name} cannot be imported by name)"
+                gc.collect()
+                resumed = resume_in_this_process(
+                    subject.target.factory, *arguments, spec.buffers, spec.step_key
+                )
+        except ResumeError as error:
+            raise CheckFailure(
+                f"resuming from the checkpoint saved after step {_HANDOVER_AFTER} in {where}: "
+                f"{error.problem}",
+                snippet,
+                raised=error.raised,
+                relies_on_if_raised=(*used, "state_dict_roundtrip", "state_dict_serialization"),
+            ) from error
+    dtypes = [p.dtype for p in case.params]
+    for step, (expected, actual) in enumerate(zip(uninterrupted, resumed, strict=True), _HANDOVER_AFTER + 1):
+        problem = _resume_mismatch(expected, actual, dtypes, spec.step_key)
+        expect(
+            problem is None,
+            f"resumed in {where} from a checkpoint saved after step {_HANDOVER_AFTER} (torch.save "
+            "of state_dict() and the params to a file, torch.load(weights_only=True), a new "
+            f"optimizer over params holding the saved values, load_state_dict), step {step} "
+            f"left {problem}",
+            snippet,
+        )
+
+
+def _resume_mismatch(
+    expected: Snapshot, actual: Snapshot, dtypes: list[torch.dtype], step_key: str | None
+) -> str | None:
+    """How the resumed run's values differ from the uninterrupted run's, or None."""
+    for i, dtype in enumerate(dtypes):
+        problem = _differs(f"param {i}", expected.params[i], actual.params[i], dtype)
+        if problem is not None:
+            return problem
+        wanted, got = expected.buffers[i] or {}, actual.buffers[i] or {}
+        for key, value in wanted.items():
+            if key not in got:
+                return (
+                    f"no state[{key!r}] for param {i}, which the uninterrupted run holds: the "
+                    "checkpoint did not carry it"
+                )
+            problem = _differs(f"param {i}'s state[{key!r}]", value, got[key], dtype)
+            if problem is not None:
+                return problem
+        if expected.steps[i] != actual.steps[i]:
+            return (
+                f"param {i}'s state[{step_key!r}] at {actual.steps[i]!r}, the uninterrupted run's "
+                f"at {expected.steps[i]!r}"
+            )
+    return None
+
+
+def _differs(what: str, expected: torch.Tensor, actual: torch.Tensor, dtype: torch.dtype) -> str | None:
+    eps = torch.finfo(dtype.to_real() if dtype.is_complex else dtype).eps
+    scale = float(expected.abs().max()) if expected.numel() else 0.0
+    tolerance = _RESUME_ULPS * eps * torch.maximum(expected.abs(), actual.abs()).clamp(min=1e-3 * scale)
+    if expected.shape == actual.shape and bool(((expected - actual).abs() <= tolerance).all()):
+        return None
+    if expected.shape != actual.shape:
+        return f"{what} of shape {tuple(actual.shape)}, the uninterrupted run's of {tuple(expected.shape)}"
+    worst = int((expected - actual).abs().flatten().argmax())
+    return (
+        f"{what} at {actual.tolist()}, the uninterrupted run at {expected.tolist()} (largest "
+        f"difference {float((expected - actual).abs().flatten()[worst]):.3g}, at flat index "
+        f"{worst}): a run resumed from a checkpoint continues exactly as the uninterrupted run"
+    )
 
 
 def _cross_load_from_reference(subject: Subject) -> None:
@@ -204,6 +320,55 @@ def _state_dict_cross_dtype(subject: Subject) -> None:
         dtypes=(torch.float32, torch.float64, torch.float64),
     )
     expect_trajectory(subject, case, relay=relay, inspect=state_kept(spec, case))
+
+
+def _counter_dtype_after_load(subject: Subject) -> None:
+    spec = subject.spec
+    if spec.step_key is None:
+        raise CheckSkipped(f"{spec.name} keeps no step counter")
+    constructor = subject.options.taken_of(spec.every_buffer_hyperparameters)
+    situations = {
+        "bf16 params": (torch.bfloat16, torch.get_default_dtype()),
+        "fp32 params under torch.set_default_dtype(torch.float64)": (torch.float32, torch.float64),
+    }
+    for situation, (dtype, default) in situations.items():
+        params = [example_param((2, 3), dtype, seed=1), example_param((3,), dtype, seed=2)]
+        case = example_case(params, steps=2 * _HANDOVER_AFTER, constructor=constructor)
+        relay = Relay(_HANDOVER_AFTER, subject.target, _through_torch_save, _THROUGH_TORCH_SAVE)
+        setup = "" if default == torch.get_default_dtype() else f"torch.set_default_dtype({default})"
+        with _default_dtype(default):
+            inspect = _counters_kept(spec, case, situation)
+            expect_trajectory(subject, case, relay=relay, inspect=inspect, compare=False, setup=setup)
+
+
+@contextlib.contextmanager
+def _default_dtype(dtype: torch.dtype) -> Iterator[None]:
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(previous)
+
+
+def _counters_kept(spec: OptimizerSpec, case: Case, situation: str) -> Callable[[Stepped], str | None]:
+    """The step counters' dtype and count (:func:`counters_are_tensors`), before the hand-over
+    as step_counter judges them, after it as this check does."""
+    counters = counters_are_tensors(spec, capturable=False, case=case)
+
+    def inspect(stepped: Stepped) -> str | None:
+        problem = counters(stepped)
+        if problem is None:
+            return None
+        if stepped.step <= _HANDOVER_AFTER:
+            raise relying_on("step_counter", f"with {situation}, before any state dict was loaded: {problem}")
+        return (
+            f"with {situation}, after loading a state dict saved after step {_HANDOVER_AFTER} "
+            f"(through torch.save / torch.load): {problem}; loading keeps the counter's dtype, "
+            "whatever the params' dtype"
+        )
+
+    return inspect
 
 
 def _as_old_checkpoint(spec: OptimizerSpec) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -459,6 +624,14 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             _serialization,
         ),
         Check(
+            "mid_run_resume",
+            "a run saved mid-way (torch.save of state_dict() and the params), then resumed in "
+            "a new Python process (torch.load(weights_only=True), a new optimizer, "
+            "load_state_dict) continues exactly as the uninterrupted run: params, buffers and "
+            "step counters; nothing the resumed run needs lives outside the checkpoint",
+            _mid_run_resume,
+        ),
+        Check(
             "cross_load_from_reference",
             f"a state_dict of {reference} loads into the implementation, which continues the "
             "trajectory",
@@ -485,6 +658,13 @@ def checks(spec: OptimizerSpec) -> list[Check]:
             "loading a state dict into params of another dtype casts the state to the param's "
             "dtype (the step counter excepted) and continues the trajectory",
             _state_dict_cross_dtype,
+        ),
+        Check(
+            "counter_dtype_after_load",
+            "a step counter loaded from a state dict keeps torch's dtype, not the param's: "
+            "float32 for bf16 params, float64 under torch.set_default_dtype(torch.float64) "
+            "(where torch creates float64 counters), and counts on from its saved value",
+            _counter_dtype_after_load,
         ),
         Check(
             "old_checkpoints",

@@ -270,3 +270,47 @@ class WrongDefaultEps(BrokenAdagrad):
         **kwargs: Any,
     ) -> None:
         super().__init__(params, lr, lr_decay, weight_decay, initial_accumulator_value, eps, *args, **kwargs)
+
+
+class StepCounterFloat32OnLoad(BrokenAdagrad):
+    """Rebuilds each loaded step counter as a float32 tensor, whatever the default dtype:
+    under torch.set_default_dtype(torch.float64) torch's counters are float64."""
+
+    expected_failing_check = "counter_dtype_after_load"
+    expected_message = "with fp32 params under torch.set_default_dtype(torch.float64), after loading"
+    expected_rule = "float64 under torch.set_default_dtype(torch.float64)"
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        for state in self.state.values():
+            if "step" in state:
+                state["step"] = torch.tensor(float(state["step"]), dtype=torch.float32)
+
+
+class Float16ParamsSteppedInBfloat16(BrokenAdagrad):
+    """Steps fp16 params through bfloat16 (params, grads and state rounded to it), as a kernel
+    written for bf16 only does: bf16 has 3 bits of precision fewer than fp16."""
+
+    expected_failing_check = "low_precision_bar"
+    expected_message = "float16 params"
+    expected_rule = "done naively in that dtype"
+
+    def _step_param(
+        self, param: Tensor, grad: Tensor, group: Mapping[str, Any], hyperparameters: Mapping[str, Any]
+    ) -> None:
+        self._coarse = param.dtype == torch.float16
+        super()._step_param(param, grad, group, hyperparameters)
+
+    def update(
+        self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Mapping[str, Any], step: int
+    ) -> Update:
+        if not self._coarse:
+            return super().update(param, grad, buffers, hyperparameters, step)
+
+        def coarse(tensor: Tensor) -> Tensor:
+            return tensor.to(torch.bfloat16).to(tensor.dtype)
+
+        stepped, new = super().update(
+            coarse(param), coarse(grad), {k: coarse(v) for k, v in buffers.items()}, hyperparameters, step
+        )
+        return coarse(stepped), {k: coarse(v) for k, v in new.items()}

@@ -398,3 +398,92 @@ class BetaOfOneAccepted(BrokenAdam):
         self.defaults["betas"] = betas
         for group in self.param_groups:
             group["betas"] = betas
+
+
+class BiasCorrectionCountedOutsideTheState(BrokenAdamW):
+    """Bias-corrects with a count of its own per param, kept on the optimizer beside the
+    state's 'step' (which it advances too, so checkpoints look complete), as fused kernels that
+    keep their own counter do: an optimizer that loads a checkpoint counts afresh from 1."""
+
+    expected_failing_check = "mid_run_resume"
+    expected_message = "the uninterrupted run at"
+    expected_rule = "continues exactly as the uninterrupted run"
+
+    def _step_param(
+        self, param: Tensor, grad: Tensor, group: Mapping[str, Any], hyperparameters: Mapping[str, Any]
+    ) -> None:
+        counts = self.__dict__.setdefault("_counts", {})
+        counts[id(param)] = counts.get(id(param), 0) + 1
+        self._current_count = counts[id(param)]
+        super()._step_param(param, grad, group, hyperparameters)
+
+    def update(
+        self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        return super().update(param, grad, buffers, hyperparameters, self._current_count)
+
+
+class StepCounterCastToParamDtypeOnLoad(BrokenAdam):
+    """Casts each loaded step counter to its param's dtype, as a load that casts every state
+    tensor alike does: a bf16 counter stops counting exactly at 256."""
+
+    expected_failing_check = "counter_dtype_after_load"
+    expected_message = "with bf16 params, after loading a state dict"
+    expected_rule = "keeps torch's dtype, not the param's"
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        for param, state in self.state.items():
+            if "step" in state:
+                state["step"] = state["step"].to(param.dtype)
+
+
+class AdamDecayingLikeAdamW(BrokenAdam):
+    """Adam (decoupled_weight_decay=False) that decays the params as AdamW does: the two agree
+    at weight decay 0 and stay close over a few steps."""
+
+    expected_failing_check = "long_horizon_decay"
+    expected_message = "(float64 oracle)"
+    expected_rule = "the decay each step applies adds up as documented"
+
+    def decoupled(self, hyperparameters: Hyperparameters) -> bool:
+        return True
+
+
+class AdamWDecayCompoundedByStep(BrokenAdamW):
+    """Applies the decay accumulated since the first step at every step, θ_{t-1}(1 - γλ)^t,
+    as a lazy decay that forgets it was already applied does: right at the first step only."""
+
+    expected_failing_check = "long_horizon_decay"
+    expected_message = "(float64 oracle)"
+    expected_rule = "with weight decay and lr away from their defaults"
+
+    def update(
+        self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        earlier = (1 - hyperparameters["lr"] * hyperparameters["weight_decay"]) ** (step - 1)
+        return super().update(param * earlier, grad, buffers, hyperparameters, step)
+
+
+class HalfParamsWithFloat8Moments(BrokenAdam):
+    """For bf16 and fp16 params, keeps the moments' values to float8 (e4m3) precision, stored
+    in the param's dtype: the 8-bit states of memory-saving optimizers, applied where the
+    params are already small."""
+
+    expected_failing_check = "low_precision_bar"
+    expected_message = "units in the last place from the float64 oracle"
+    expected_rule = "no farther from the float64 oracle"
+
+    def _step_param(
+        self, param: Tensor, grad: Tensor, group: Mapping[str, Any], hyperparameters: Mapping[str, Any]
+    ) -> None:
+        self._half = param.dtype in (torch.bfloat16, torch.float16)
+        super()._step_param(param, grad, group, hyperparameters)
+
+    def update(
+        self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        stepped, new_buffers = super().update(param, grad, buffers, hyperparameters, step)
+        if self._half:
+            new_buffers = {k: v.to(torch.float8_e4m3fn).to(v.dtype) for k, v in new_buffers.items()}
+        return stepped, new_buffers

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from oracle_optimizer import OneBug, OracleOptimizer, SavesWithoutBuffer
@@ -273,3 +273,26 @@ class StateDictWithoutGradAvg(SavesWithoutBuffer, BrokenRMSprop):
     expected_failing_check = "state_dict_serialization"
     expected_message = "(float64 oracle)"
     expected_rule = "torch.save"
+
+
+class StateKeysLearnedAtFirstStep(BrokenRMSprop):
+    """Loads only the state keys it has seen a step create in this process (a filter meant
+    to skip the keys of other versions' checkpoints): a job restarted from a checkpoint, in a
+    process that has not stepped yet, starts every average afresh."""
+
+    expected_failing_check = "mid_run_resume"
+    expected_message = "resumed in a new Python process"
+    expected_rule = "nothing the resumed run needs lives outside the checkpoint"
+
+    known_keys: ClassVar[set[str]] = set()
+
+    def _step_param(
+        self, param: Tensor, grad: Tensor, group: Mapping[str, Any], hyperparameters: Mapping[str, Any]
+    ) -> None:
+        super()._step_param(param, grad, group, hyperparameters)
+        type(self).known_keys.update(self.state[param])
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        known = type(self).known_keys
+        states = {i: {k: v for k, v in s.items() if k in known} for i, s in state_dict["state"].items()}
+        super().load_state_dict({**state_dict, "state": states})

@@ -39,6 +39,12 @@ FUSED_LIMITS = {
     "none_grad_skipped": "torch 2.13's fused SGD raises for a param first stepped after others",
     "grads_not_modified": "torch 2.13's fused SGD raises for a param first stepped after others",
 }
+# torch 2.13's fused CPU SGD with momentum mixes up the elements of bf16 params of 16 elements or
+# more from its second step on (its vectorized bf16 path; the scalar tail is right): 300 units in
+# the last place from the oracle where the for-loop is 2 (test_fused_sgd_bf16_bug_of_torch_2_13).
+FUSED_SGD_BF16 = {
+    "low_precision_bar": "torch 2.13's fused CPU SGD with momentum scrambles bf16 params of 16+ elements",
+}
 # torch.optim.Adam and AdamW document that a Tensor lr is "not yet supported for all our
 # implementations": their foreach path rejects one unless capturable=True, at construction or,
 # assigned to a group later, at the step.
@@ -78,7 +84,7 @@ def _rejects_tensor_lr_on_foreach(spec_name: str) -> bool:
 def _eager_limits(spec_name: str, path: str) -> dict[str, str]:
     """The checks torch's own path fails by its documented limits or known torch bugs."""
     if path == "fused":
-        return FUSED_LIMITS
+        return {**FUSED_LIMITS, **(FUSED_SGD_BF16 if spec_name == "sgd" else {})}
     if path == "foreach" and _rejects_tensor_lr_on_foreach(spec_name):
         return FOREACH_TENSOR_LR_LIMITS
     return {}
@@ -96,7 +102,8 @@ def _paths(include_compiled: bool) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("spec_name", list(SPECS))
 def test_torch_passes_its_spec_with_its_math_drawn_on_every_path(spec_name: str) -> None:
     spec = load_spec(spec_name)
-    report = conformance.check(spec.reference, spec=spec_name)
+    expected = FUSED_SGD_BF16 if spec_name == "sgd" else {}
+    report = conformance.check(spec.reference, spec=spec_name, expected_failures=expected)
     assert report.passed, report.render()
     outcomes = {r.name: r.outcome for r in report.results}
     assert {n for n, o in outcomes.items() if o is Outcome.SKIPPED} == expected_skips(spec)
@@ -194,3 +201,20 @@ def test_torch_compiled_step_passes_every_check(spec_name: str, tmp_path: Path) 
     outcomes = _run_compiled(spec_name, tmp_path, "-n", "2", "--timeout", "1200", bugs=bugs)
     skipped = {name for name, outcome in outcomes.items() if outcome == "skipped"}
     assert skipped == expected_skips(load_spec(spec_name))
+
+
+def test_fused_sgd_bf16_bug_of_torch_2_13() -> None:
+    """The torch bug FUSED_SGD_BF16 expects, shown without the suite: fused=True and the
+    for-loop disagree by whole units on bf16 params after two steps with momentum. When a torch
+    release fixes it, this fails and the expectation goes."""
+    generator = torch.Generator().manual_seed(0)
+    start, first, second = (torch.randn(16, generator=generator) for _ in range(3))
+    results = []
+    for fused in (False, True):
+        param = start.bfloat16().requires_grad_()
+        optimizer = torch.optim.SGD([param], lr=0.5, momentum=0.9, fused=fused)
+        for grad in (first, second):
+            param.grad = grad.bfloat16()
+            optimizer.step()
+        results.append(param.detach().float())
+    assert (results[0] - results[1]).abs().max() > 0.5

@@ -35,6 +35,7 @@ def expected_skips(spec: OptimizerSpec) -> frozenset[str]:
         "sparse_grad_error": spec.sparse_gradients and not spec.sparse_invalid_arguments,
         "sparse_grads": not spec.sparse_gradients,
         "step_counter": spec.step_key is None,
+        "counter_dtype_after_load": spec.step_key is None,
         "tensor_lr": not spec.tensor_lr,
         "tensor_hyperparameters": not spec.tensor_hyperparameters,
         "fused_rejected": "fused" in spec.capabilities,
