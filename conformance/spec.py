@@ -107,7 +107,7 @@ class OptimizerSpec:
             sparse grads at the step although it supports them elsewhere (e.g. weight decay).
         tensor_lr: whether ``lr`` may be a 1-element Tensor.
         step_dtype: the dtype of a new step counter, at the time it is created (capturable
-            counters are float32 whatever it says).
+            and fused counters are float32 whatever it says).
         options_added_later: options that older checkpoints lack; loading one fills them in
             with their defaults.
         capabilities: which of torch's implementation flags the reference takes:

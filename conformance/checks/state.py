@@ -36,9 +36,18 @@ def _counter_problem(counter: Any, param: Tensor, capturable: bool, dtype: torch
         return (
             f"is a {counter.dim()}-d {counter.dtype} tensor on {counter.device}, expected a "
             f"0-d {dtype} tensor on {device}"
-            + (" (capturable=True keeps it on the param's device)" if capturable else "")
+            + (" (capturable=True and fused=True keep it on the param's device)" if capturable else "")
         )
     return None
+
+
+def _fused(stepped: Stepped, param: Tensor) -> bool:
+    """Whether the param's group steps on the fused path, whose counters torch keeps as
+    capturable ones are: float32, on the param's device."""
+    return any(
+        isinstance(group, Mapping) and group.get("fused") and any(p is param for p in group.get("params", ()))
+        for group in stepped.optimizer.param_groups
+    )
 
 
 def counters_are_tensors(
@@ -65,7 +74,7 @@ def counters_are_tensors(
                     )
                 continue
             counter = param_state[spec.step_key]
-            problem = _counter_problem(counter, param, capturable, dtype)
+            problem = _counter_problem(counter, param, capturable or _fused(stepped, param), dtype)
             if problem is not None:
                 return f"param {i}: state[{spec.step_key!r}] {problem}"
             if counted is not None and float(counter) != counted:
