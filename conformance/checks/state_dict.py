@@ -29,7 +29,12 @@ from ..expectations import (
     relied_on,
 )
 from ..failures import CheckSkipped, MissingAPI, relying_on
-from ..fresh_process import ResumeError, resume_in_fresh_process, resume_in_this_process
+from ..fresh_process import (
+    ResumeError,
+    ResumeRequest,
+    resume_in_fresh_process,
+    resume_in_this_process,
+)
 from ..replay import BuildFailed, Relay, Snapshot, Stepped, build_param, deep_copy, snapshot, stepping
 from ..snippet import render_case, render_script
 from ..spec import OptimizerSpec
@@ -103,16 +108,10 @@ def _mid_run_resume(subject: Subject) -> None:
     relay = Relay(_HANDOVER_AFTER, subject.target, transfer_code=_THROUGH_A_FILE)
     snippet = render_case(case, subject.target, str(subject.device), relay)
     used = relied_on(case, spec)
-    uninterrupted: list[Snapshot] = []
     with tempfile.TemporaryDirectory(prefix="conformance-resume-") as directory:
         checkpoint = Path(directory) / "checkpoint.pt"
         try:
-            for stepped in stepping(case, subject.target.factory, subject.device):
-                if stepped.step == _HANDOVER_AFTER:
-                    params = [p.detach() for p in stepped.params]
-                    torch.save({"optimizer": stepped.optimizer.state_dict(), "params": params}, checkpoint)
-                elif stepped.step > _HANDOVER_AFTER:
-                    uninterrupted.append(snapshot(stepped, spec))
+            uninterrupted = _uninterrupted(subject, case, checkpoint)
         except Exception as error:
             cause = error.error if isinstance(error, BuildFailed) else error
             raise CheckFailure(
@@ -122,18 +121,17 @@ def _mid_run_resume(subject: Subject) -> None:
                 raised=type(cause).__name__,
                 relies_on_if_raised=(*used, "state_dict_serialization"),
             ) from cause
-        where, arguments = "a new Python process", (case, subject.device, checkpoint, _HANDOVER_AFTER)
+        where = "a new Python process"
+        request = ResumeRequest(
+            case, str(subject.device), checkpoint, _HANDOVER_AFTER, spec.buffers, spec.step_key
+        )
         try:
             if subject.target.importable:
-                resumed = resume_in_fresh_process(
-                    subject.target.name, *arguments, spec.buffers, spec.step_key
-                )
+                resumed = resume_in_fresh_process(subject.target.name, request)
             else:
                 where = f"this process ({subject.target.name} cannot be imported by name)"
                 gc.collect()
-                resumed = resume_in_this_process(
-                    subject.target.factory, *arguments, spec.buffers, spec.step_key
-                )
+                resumed = resume_in_this_process(subject.target.factory, request)
         except ResumeError as error:
             raise CheckFailure(
                 f"resuming from the checkpoint saved after step {_HANDOVER_AFTER} in {where}: "
@@ -153,6 +151,19 @@ def _mid_run_resume(subject: Subject) -> None:
             f"left {problem}",
             snippet,
         )
+
+
+def _uninterrupted(subject: Subject, case: Case, checkpoint: Path) -> list[Snapshot]:
+    """The snapshots of the case's steps after the hand-over, run without one, the checkpoint
+    saved on the way; the optimizer and its params are gone when this returns."""
+    snapshots = []
+    for stepped in stepping(case, subject.target.factory, subject.device):
+        if stepped.step == _HANDOVER_AFTER:
+            params = [p.detach() for p in stepped.params]
+            torch.save({"optimizer": stepped.optimizer.state_dict(), "params": params}, checkpoint)
+        elif stepped.step > _HANDOVER_AFTER:
+            snapshots.append(snapshot(stepped, subject.spec))
+    return snapshots
 
 
 def _resume_mismatch(

@@ -295,16 +295,10 @@ class Float16ParamsSteppedInBfloat16(BrokenAdagrad):
     expected_message = "float16 params"
     expected_rule = "done naively in that dtype"
 
-    def _step_param(
-        self, param: Tensor, grad: Tensor, group: Mapping[str, Any], hyperparameters: Mapping[str, Any]
-    ) -> None:
-        self._coarse = param.dtype == torch.float16
-        super()._step_param(param, grad, group, hyperparameters)
-
     def update(
         self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Mapping[str, Any], step: int
     ) -> Update:
-        if not self._coarse:
+        if self.current_param.dtype != torch.float16:
             return super().update(param, grad, buffers, hyperparameters, step)
 
         def coarse(tensor: Tensor) -> Tensor:

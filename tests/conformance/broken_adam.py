@@ -409,18 +409,13 @@ class BiasCorrectionCountedOutsideTheState(BrokenAdamW):
     expected_message = "the uninterrupted run at"
     expected_rule = "continues exactly as the uninterrupted run"
 
-    def _step_param(
-        self, param: Tensor, grad: Tensor, group: Mapping[str, Any], hyperparameters: Mapping[str, Any]
-    ) -> None:
-        counts = self.__dict__.setdefault("_counts", {})
-        counts[id(param)] = counts.get(id(param), 0) + 1
-        self._current_count = counts[id(param)]
-        super()._step_param(param, grad, group, hyperparameters)
-
     def update(
         self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
     ) -> tuple[Tensor, dict[str, Tensor]]:
-        return super().update(param, grad, buffers, hyperparameters, self._current_count)
+        counts = self.__dict__.setdefault("_counts", {})
+        key = id(self.current_param)
+        counts[key] = counts.get(key, 0) + 1
+        return super().update(param, grad, buffers, hyperparameters, counts[key])
 
 
 class StepCounterCastToParamDtypeOnLoad(BrokenAdam):
@@ -474,16 +469,10 @@ class HalfParamsWithFloat8Moments(BrokenAdam):
     expected_message = "units in the last place from the float64 oracle"
     expected_rule = "no farther from the float64 oracle"
 
-    def _step_param(
-        self, param: Tensor, grad: Tensor, group: Mapping[str, Any], hyperparameters: Mapping[str, Any]
-    ) -> None:
-        self._half = param.dtype in (torch.bfloat16, torch.float16)
-        super()._step_param(param, grad, group, hyperparameters)
-
     def update(
         self, param: Tensor, grad: Tensor, buffers: Buffers, hyperparameters: Hyperparameters, step: int
     ) -> tuple[Tensor, dict[str, Tensor]]:
         stepped, new_buffers = super().update(param, grad, buffers, hyperparameters, step)
-        if self._half:
+        if self.current_param.dtype in (torch.bfloat16, torch.float16):
             new_buffers = {k: v.to(torch.float8_e4m3fn).to(v.dtype) for k, v in new_buffers.items()}
         return stepped, new_buffers

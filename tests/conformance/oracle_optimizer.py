@@ -130,6 +130,8 @@ class OracleOptimizer(Optimizer):
     def _step_param(
         self, param: Tensor, grad: Tensor, group: Mapping[str, Any], hyperparameters: Mapping[str, Any]
     ) -> None:
+        # The param being stepped, for a variant whose update depends on it (its dtype, say).
+        self.current_param = param
         state = self.state[param]
         first = not state
         if first:
