@@ -193,14 +193,16 @@ def _resume_mismatch(
 
 
 def _differs(what: str, expected: torch.Tensor, actual: torch.Tensor, dtype: torch.dtype) -> str | None:
+    if expected.shape != actual.shape:
+        return f"{what} of shape {tuple(actual.shape)}, the uninterrupted run's of {tuple(expected.shape)}"
     eps = torch.finfo(dtype.to_real() if dtype.is_complex else dtype).eps
     scale = float(expected.abs().max()) if expected.numel() else 0.0
     tolerance = _RESUME_ULPS * eps * torch.maximum(expected.abs(), actual.abs()).clamp(min=1e-3 * scale)
-    if expected.shape == actual.shape and bool(((expected - actual).abs() <= tolerance).all()):
+    # Equal infinities and NaNs in both runs are the same values.
+    same = (expected == actual) | (expected.isnan() & actual.isnan())
+    if bool((same | ((expected - actual).abs() <= tolerance)).all()):
         return None
-    if expected.shape != actual.shape:
-        return f"{what} of shape {tuple(actual.shape)}, the uninterrupted run's of {tuple(expected.shape)}"
-    worst = int((expected - actual).abs().flatten().argmax())
+    worst = int((expected - actual).abs().nan_to_num(nan=float("inf")).flatten().argmax())
     return (
         f"{what} at {actual.tolist()}, the uninterrupted run at {expected.tolist()} (largest "
         f"difference {float((expected - actual).abs().flatten()[worst]):.3g}, at flat index "
