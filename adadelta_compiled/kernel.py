@@ -25,9 +25,7 @@ multiply and an add where torch's kernels fuse them. That put it at 1.07x a stre
 the same traffic where compiled torch was at 1.01x (in-process rounds, one 32 Mi fp32 tensor).
 Without weight decay the kernel now has no weight-decay arithmetic at all, and it fuses
 multiply-adds exactly where torch does (:func:`~adadelta_compiled.functional._fma`), which is
-also what makes its bits torch's. maximize's sign rides on the scalars (-s·γ, s·λ) instead of
-multiplying every grad: one vector multiply fewer per element, 1.04-1.06x -> 1.02x the streaming
-kernel on that tensor (in-process rounds on an idle machine; compiled torch 0.98x), same bits.
+also what makes its bits torch's.
 
 Each graph's first call goes through Dynamo, which compiles it (or loads it from Inductor's
 cache); every later call runs the generated code directly (:mod:`.artifact`), at ~2 µs rather
