@@ -125,9 +125,10 @@ def relied_on(case: Case, spec: OptimizerSpec) -> tuple[str, ...]:
     base = spec.base_hyperparameters
     relied += sorted(k for k in used if k in scenarios and (base is None or k not in base))
     dtypes = {p.dtype for p in case.params}
+    low_precision = bool(dtypes & {torch.bfloat16, torch.float16})
     kinds = {
-        "dtypes": bool(dtypes & {torch.bfloat16, torch.float16}),
-        "low_precision_bar": bool(dtypes & {torch.bfloat16, torch.float16}),
+        "dtypes": low_precision,
+        "low_precision_bar": low_precision,
         "complex_params": any(d.is_complex for d in dtypes),
         # 0-d params are among the base checks' layouts; strided and empty ones are not.
         "memory_layouts": any(

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from .case import Case
-from .replay import Checkpoint, ResumeFailed, Snapshot, resuming, snapshot_of
+from .replay import BuildFailed, Checkpoint, Snapshot, resuming, snapshot_of
 
 __all__ = ["ResumeError", "ResumeRequest", "resume_in_fresh_process", "resume_in_this_process"]
 
@@ -115,7 +115,7 @@ def _resumed(load_factory: Callable[[], Callable[..., Any]], request: ResumeRequ
         loaded = Checkpoint(request.after_step, saved["optimizer"], tuple(saved["params"]))
         for stepped in resuming(request.case, factory, torch.device(request.device), loaded):
             snapshots.append(snapshot_of(stepped, request.buffers, request.step_key))
-    except ResumeFailed as failed:
+    except BuildFailed as failed:
         where = "building the optimizer anew and loading the state dict into it"
         raise ResumeError(f"{where}, it {raised(failed.error)}", type(failed.error).__name__) from failed
     except Exception as error:

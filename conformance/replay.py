@@ -22,7 +22,6 @@ __all__ = [
     "Checkpoint",
     "Factory",
     "Relay",
-    "ResumeFailed",
     "Snapshot",
     "Stepped",
     "as_real64",
@@ -133,16 +132,9 @@ class Checkpoint:
     params: tuple[Tensor, ...]
 
 
-class ResumeFailed(Exception):
-    """Building the optimizer that resumes a case, or loading its state dict, raised ``error``."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(error)
-        self.error = error
-
-
 class BuildFailed(Exception):
-    """The factory raised building a case's first optimizer; ``error`` is what it raised."""
+    """The factory raised building a case's first optimizer (or, resuming a case, building it
+    anew or loading the saved state dict raised); ``error`` is what it raised."""
 
     def __init__(self, error: Exception) -> None:
         super().__init__(error)
@@ -285,7 +277,7 @@ def resuming(
     the saved values, load the saved state dict, and take the steps after the checkpoint's,
     yielding after each one.
 
-    Raises ``ResumeFailed`` (its cause the implementation's exception) where building or
+    Raises ``BuildFailed`` (its cause the implementation's exception) where building or
     loading raised.
     """
     try:
@@ -293,7 +285,7 @@ def resuming(
             case, factory, device, None, checkpoint.state_dict, checkpoint.params
         )
     except Exception as error:
-        raise ResumeFailed(error) from error
+        raise BuildFailed(error) from error
     for step in range(checkpoint.after_step + 1, case.steps + 1):
         yield _take_step(case, step, optimizer, params, device)
 

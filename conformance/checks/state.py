@@ -44,10 +44,8 @@ def _counter_problem(counter: Any, param: Tensor, capturable: bool, dtype: torch
 def _fused(stepped: Stepped, param: Tensor) -> bool:
     """Whether the param's group steps on the fused path, whose counters torch keeps as
     capturable ones are: float32, on the param's device."""
-    return any(
-        isinstance(group, Mapping) and group.get("fused") and any(p is param for p in group.get("params", ()))
-        for group in stepped.optimizer.param_groups
-    )
+    group = _group_holding(stepped, param)
+    return bool(group is not None and group.get("fused"))
 
 
 def counters_are_tensors(
@@ -206,10 +204,18 @@ def state_kept(spec: OptimizerSpec, case: Case) -> Callable[[Stepped], str | Non
     return inspect
 
 
-def _group_of(stepped: Stepped, param: Tensor) -> Mapping[str, Any]:
+def _group_holding(stepped: Stepped, param: Tensor) -> Mapping[str, Any] | None:
+    """The param group (a dict) holding ``param``, or None."""
     for group in stepped.optimizer.param_groups:
         if isinstance(group, Mapping) and any(p is param for p in group.get("params", ())):
             return group
+    return None
+
+
+def _group_of(stepped: Stepped, param: Tensor) -> Mapping[str, Any]:
+    group = _group_holding(stepped, param)
+    if group is not None:
+        return group
     raise relying_on(
         "group_options",
         "param_groups holds no dict with this param under 'params', so the state's expected "
