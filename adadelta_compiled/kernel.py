@@ -49,13 +49,14 @@ torch.optim.Adadelta.
 
 from __future__ import annotations
 
+import functools
 import os
 import types
 import warnings
 from collections.abc import Callable, Sequence
 from itertools import chain
-from operator import attrgetter
-from typing import Literal
+from operator import attrgetter, itemgetter
+from typing import Literal, NamedTuple
 
 import torch
 import torch.fx.experimental._config as fx_config
@@ -71,7 +72,14 @@ from . import functional, many
 from .artifact import CapturingBackend, DirectCall
 from .functional import Hyperparameters, adadelta_step_
 
-__all__ = ["PARALLEL_MIN_NUMEL", "STRICT_ENV_VAR", "CompileFallbackWarning", "step_tensors"]
+__all__ = [
+    "PARALLEL_MIN_NUMEL",
+    "STRICT_ENV_VAR",
+    "CompileFallbackWarning",
+    "Layout",
+    "layout_of",
+    "step_tensors",
+]
 
 STRICT_ENV_VAR = "ADADELTA_COMPILED_STRICT"
 
@@ -172,45 +180,31 @@ _isa_untrusted: set[_GraphKey] = set()
 _failed_to_compile: set[_GraphKey] = set()
 
 
-def step_tensors(
-    params: Sequence[Tensor],
-    grads: Sequence[Tensor],
-    square_avgs: Sequence[Tensor],
-    acc_deltas: Sequence[Tensor],
-    hp: Hyperparameters,
-    *,
-    compiled: bool = True,
-) -> None:
-    """Apply one Adadelta step in place to each (param, grad, square_avg, acc_delta).
+class Run(NamedTuple):
+    """The tensors of a :class:`Layout` that one graph variant steps."""
 
-    ``compiled=False`` runs the same math eagerly (differentiable steps). Inside a user's own
-    ``torch.compile`` region the math is traced into the user's graph instead.
-    """
-    if not compiled or torch.compiler.is_compiling():
-        for tensors in zip(params, grads, square_avgs, acc_deltas, strict=True):
-            adadelta_step_(*_as_real(tensors), hp)
-        return
-    if not params:
-        return
-    columns = (params, grads, square_avgs, acc_deltas)
-    kernel_hp = packed(hp)
-    numels = _plain_numels(columns)
-    if numels is None:
-        for tensors in zip(*columns, strict=True):
-            _step_one(tensors, hp, kernel_hp)
-    else:
-        _step_plain(numels, columns, hp, kernel_hp)
-    # The kernel wrote through raw pointers: tell autograd the tensors changed in place, as
-    # torch's in-place ops do, so that a graph that saved a param before the step raises.
-    torch._C._increment_version([*params, *square_avgs, *acc_deltas])
+    parallel: bool
+    indices: list[int]  # positions in the columns, in order
+    numels: list[int]  # the numel of each tensor at ``indices``
+    chunk_numels: list[list[int]]  # ``numels`` K at a time, the last filled up with zeros
+    take: Callable[[Sequence[Tensor]], Sequence[Tensor]]  # a column's tensors at ``indices``
 
 
-def _plain_numels(columns: tuple[Sequence[Tensor], ...]) -> list[int] | None:
-    """The params' numels if every tensor of ``columns`` is a plain contiguous tensor of one
-    real floating dtype and one device, each the numel of its param; else None.
+class Layout(NamedTuple):
+    """What :func:`step_tensors` works out from plain tensors' metadata before stepping them:
+    which graph variant steps which tensors, and their numels. It depends on nothing else, so
+    it holds for any tensors whose metadata is the same (see :mod:`.plan`)."""
 
-    Loops in C (map): this runs at every step over every tensor, and it is what lets
-    :func:`_step_plain` call the kernel with no check of its own.
+    runs: list[Run]
+
+
+def layout_of(columns: tuple[Sequence[Tensor], ...]) -> Layout | None:
+    """The :class:`Layout` of ``columns`` (params, grads, square_avgs, acc_deltas) if every
+    tensor is a plain contiguous tensor of one real floating dtype and one device, each the
+    numel of its param; else None (each tensor is then stepped by :func:`_step_one`).
+
+    Loops in C (map): without a plan (:mod:`.plan`) this runs at every step over every tensor,
+    and it is what lets a step call the kernel with no check of its own.
     """
     tensors = list(chain.from_iterable(columns))
     first = tensors[0]
@@ -232,7 +226,35 @@ def _plain_numels(columns: tuple[Sequence[Tensor], ...]) -> list[int] | None:
     numels = list(map(Tensor.numel, columns[0]))
     if any(list(map(Tensor.numel, column)) != numels for column in columns[1:]):
         return None
-    return numels
+    # Which variant each length takes, as in _run_kernel: on an accelerator, always parallel.
+    on_accelerator = device.type != "cpu"
+    by_variant: dict[bool, list[int]] = {}
+    for index, numel in enumerate(numels):
+        by_variant.setdefault(on_accelerator or numel >= PARALLEL_MIN_NUMEL, []).append(index)
+    return Layout([_run(parallel, indices, numels) for parallel, indices in by_variant.items()])
+
+
+def _run(parallel: bool, indices: list[int], numels: list[int]) -> Run:
+    k = many.K
+    run_numels = [numels[i] for i in indices]
+    chunk_numels = [run_numels[start : start + k] for start in range(0, len(indices), k)]
+    chunk_numels[-1] += [0] * (k - len(chunk_numels[-1]))
+    take: Callable[[Sequence[Tensor]], Sequence[Tensor]]
+    if indices == list(range(len(numels))):
+        take = _whole
+    elif len(indices) == 1:
+        take = functools.partial(_one, indices[0])
+    else:
+        take = itemgetter(*indices)
+    return Run(parallel, indices, run_numels, chunk_numels, take)
+
+
+def _whole(column: Sequence[Tensor]) -> Sequence[Tensor]:
+    return column
+
+
+def _one(index: int, column: Sequence[Tensor]) -> Sequence[Tensor]:
+    return (column[index],)
 
 
 _PLAIN_TYPES = frozenset({Tensor, torch.nn.Parameter})
@@ -241,55 +263,85 @@ _device_of = attrgetter("device")
 _is_cpu = attrgetter("is_cpu")
 
 
-def _step_plain(numels: list[int], columns: tuple[Sequence[Tensor], ...], hp: Hyperparameters,
+def step_tensors(
+    params: Sequence[Tensor],
+    grads: Sequence[Tensor],
+    square_avgs: Sequence[Tensor],
+    acc_deltas: Sequence[Tensor],
+    hp: Hyperparameters,
+    *,
+    compiled: bool = True,
+    layout: Layout | None = None,
+) -> None:
+    """Apply one Adadelta step in place to each (param, grad, square_avg, acc_delta).
+
+    ``compiled=False`` runs the same math eagerly (differentiable steps). Inside a user's own
+    ``torch.compile`` region the math is traced into the user's graph instead. ``layout``, when
+    given, must be :func:`layout_of` the tensors (a plan vouches for that); else it is worked
+    out here.
+    """
+    if not compiled or torch.compiler.is_compiling():
+        for tensors in zip(params, grads, square_avgs, acc_deltas, strict=True):
+            adadelta_step_(*_as_real(tensors), hp)
+        return
+    if not params:
+        return
+    columns = (params, grads, square_avgs, acc_deltas)
+    kernel_hp = packed(hp)
+    if layout is None:
+        layout = layout_of(columns)
+    if layout is None:
+        for tensors in zip(*columns, strict=True):
+            _step_one(tensors, hp, kernel_hp)
+    else:
+        _step_plain(layout, columns, hp, kernel_hp)
+    # The kernel wrote through raw pointers: tell autograd the tensors changed in place, as
+    # torch's in-place ops do, so that a graph that saved a param before the step raises.
+    torch._C._increment_version([*params, *square_avgs, *acc_deltas])
+
+
+def _step_plain(layout: Layout, columns: tuple[Sequence[Tensor], ...], hp: Hyperparameters,
                 kernel_hp: tuple[Tensor, Tensor]) -> None:
-    """Step tensors that :func:`_plain_numels` vouched for, grouped by the graph each length
-    takes: :data:`~.many.K` at a time by that graph's multi-tensor version once it is loaded
-    (:mod:`.many`), else one at a time by its direct call, else one by one through Dynamo (the
-    first step of a graph compiles it)."""
+    """Step tensors laid out as ``layout`` says, each run by its graph: :data:`~.many.K` at a
+    time by that graph's multi-tensor version once it is loaded (:mod:`.many`), else one at a
+    time by its direct call, else one by one through Dynamo (the first step of a graph compiles
+    it)."""
     first = columns[0][0]
     lr = kernel_hp[1]
     decays = hp.weight_decay is not None
-    # Which variant each length takes, as in _run_kernel: on an accelerator, always parallel.
-    on_accelerator = first.device.type != "cpu"
-    by_variant: dict[bool, list[int]] = {}
-    for index, numel in enumerate(numels):
-        by_variant.setdefault(on_accelerator or numel >= PARALLEL_MIN_NUMEL, []).append(index)
     # A param listed twice, or two sharing memory, is stepped twice, one step after the other:
     # in one multi-tensor call both would read the memory as it was before either step (on a
-    # GPU, where its loops run concurrently).
-    distinct = len(set(map(Tensor.data_ptr, columns[0]))) == len(numels)
-    for parallel, indices in by_variant.items():
-        key = (parallel, first.device, first.dtype, lr.device, lr.dtype, decays)
+    # GPU, where its loops run concurrently). Data pointers are not metadata a layout holds.
+    distinct = len(set(map(Tensor.data_ptr, columns[0]))) == len(columns[0])
+    for run in layout.runs:
+        key = (run.parallel, first.device, first.dtype, lr.device, lr.dtype, decays)
         direct = _compiled.get(key)
         many_call = None
-        if direct is not None and distinct and len(indices) >= many.MIN_TENSORS:
+        if direct is not None and distinct and len(run.indices) >= many.MIN_TENSORS:
             many_call = _many_graph(key, direct)
         if many_call is not None:
-            _step_many(many_call(kernel_hp), indices, numels, columns, first.new_empty(0))
+            _step_many(many_call(kernel_hp), run, columns, first.new_empty(0))
         elif direct is not None:
             step = direct(kernel_hp)
-            for i in indices:
-                step(numels[i], *(column[i] for column in columns))
+            for numel, *tensors in zip(run.numels, *map(run.take, columns)):
+                step(numel, *tensors)
         else:
-            for i in indices:
-                if numels[i] != 0:
+            for i, numel in zip(run.indices, run.numels):
+                if numel != 0:
                     _step_one(tuple(column[i] for column in columns), hp, kernel_hp)
 
 
-def _step_many(step: Callable[[Sequence[int], Sequence[Tensor]], None], indices: list[int],
-               numels: list[int], columns: tuple[Sequence[Tensor], ...], empty: Tensor) -> None:
-    """Step the tensors at ``indices`` by a loaded multi-tensor graph, K at a time, the last
-    chunk filled up with ``empty`` (the generated loops run no iteration for it)."""
-    params, grads, square_avgs, acc_deltas = columns
-    k = many.K
-    for start in range(0, len(indices), k):
-        chunk = indices[start : start + k]
-        padding = k - len(chunk)
-        tensors = [
-            t for i in chunk for t in (params[i], grads[i], square_avgs[i], acc_deltas[i])
-        ]  # fmt: skip
-        step([numels[i] for i in chunk] + [0] * padding, tensors + [empty] * (4 * padding))
+def _step_many(step: Callable[[Sequence[int], Sequence[Tensor]], None], run: Run,
+               columns: tuple[Sequence[Tensor], ...], empty: Tensor) -> None:
+    """Step ``run``'s tensors by a loaded multi-tensor graph, K at a time, the last chunk
+    filled up with ``empty`` (the generated loops run no iteration for it)."""
+    interleaved = list(chain.from_iterable(zip(*map(run.take, columns))))
+    per_chunk = 4 * many.K
+    for start, numels in zip(range(0, len(interleaved), per_chunk), run.chunk_numels):
+        tensors = interleaved[start : start + per_chunk]
+        if len(tensors) < per_chunk:
+            tensors += [empty] * (per_chunk - len(tensors))
+        step(numels, tensors)
 
 
 def _many_graph(key: _GraphKey, direct: DirectCall) -> many.ManyCall | None:

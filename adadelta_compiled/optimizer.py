@@ -20,6 +20,7 @@ from torch.optim.optimizer import (
 from .checkpoint import check_loadable
 from .functional import Hyperparameters
 from .kernel import step_tensors
+from .plan import Plan
 
 __all__ = ["Adadelta"]
 
@@ -115,10 +116,12 @@ class Adadelta(Optimizer):
             "differentiable": differentiable,
         }
         super().__init__(params, defaults)
+        self._plans: dict[int, Plan] = {}  # by group index; see _prepared_groups
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Upgrade pickles and checkpoints of older torch versions, as torch does."""
         super().__setstate__(state)
+        self._plans = {}
         for group in self.param_groups:
             group.setdefault("foreach", None)
             group.setdefault("maximize", False)
@@ -203,11 +206,10 @@ class Adadelta(Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        compiling = torch.compiler.is_compiling()
         # A user's compiled step traces torch's loop (_init_group) instead.
-        with_grad_by_group = repeat(None) if compiling else self._checked_grads()
-        for group, with_grad in zip(self.param_groups, with_grad_by_group):
-            gathered = None if with_grad is None else self._gather(*with_grad)
+        compiling = torch.compiler.is_compiling()
+        prepared = repeat((None, None)) if compiling else self._prepared_groups()
+        for group, (gathered, plan) in zip(self.param_groups, prepared):
             if gathered is None:
                 gathered = ([], [], [], [], [])
                 self._init_group(group, *gathered)
@@ -219,9 +221,49 @@ class Adadelta(Optimizer):
                 group["lr"], group["rho"], group["eps"], group["weight_decay"], group["maximize"]
             )
             step_tensors(
-                params, grads, square_avgs, acc_deltas, hp, compiled=not group["differentiable"]
-            )
+                params, grads, square_avgs, acc_deltas, hp, compiled=not group["differentiable"],
+                layout=None if plan is None else plan.layout,
+            )  # fmt: skip
         return loss
+
+    def _prepared_groups(self) -> list[tuple[tuple[list[Tensor], ...] | None, Plan | None]]:
+        """For each group, what :meth:`_init_group` collects when every param with a grad has
+        its state already (else None, and it is left to :meth:`_init_group`), and the group's
+        :class:`~adadelta_compiled.plan.Plan` where it has one.
+
+        First every group is checked for torch's errors (a sparse grad, a capturable param on
+        a device that cannot capture): raising before any group's state is touched leaves it
+        all as it was (torch raises part-way). A group whose plan holds has passed the sparse
+        check already (a sparse grad has other dispatch keys). Loops in C (map, compress): this
+        runs before every step, for every param.
+        """
+        capturable_devices = _get_capturable_supported_devices()
+        prepared = []
+        for index, group in enumerate(self.param_groups):
+            grads = list(map(_grad_of, group["params"]))
+            has_grad = list(map(operator.is_not, grads, repeat(None)))
+            params = list(compress(group["params"], has_grad))
+            grads = list(compress(grads, has_grad))
+            gathered = self._gather(params, grads)
+            plan = self._plans.get(index)
+            planned = (
+                plan is not None and gathered is not None and plan.holds(has_grad, gathered[:4])
+            )
+            if not planned and any(map(_is_sparse, grads)):
+                raise RuntimeError("Adadelta does not support sparse gradients")
+            if group["capturable"] and any(
+                p.device.type not in capturable_devices for p in params
+            ):
+                raise AssertionError(
+                    "If capturable=True, params and state_steps must be on supported "
+                    f"devices: {capturable_devices}."
+                )
+            if not planned:
+                plan = None if gathered is None else Plan.of(has_grad, gathered[:4])
+            prepared.append((gathered, plan))
+        # Plans of groups whose state is complete; the others are planned at their next step.
+        self._plans = {index: plan for index, (_, plan) in enumerate(prepared) if plan}
+        return prepared
 
     def _gather(
         self, params: list[Tensor], grads: list[Tensor]
@@ -241,31 +283,6 @@ class Adadelta(Optimizer):
         except KeyError:  # an incomplete state: _init_group raises torch's error
             return None
         return params, grads, square_avgs, acc_deltas, state_steps
-
-    def _checked_grads(self) -> list[tuple[list[Tensor], list[Tensor]]]:
-        """Each group's params that have a grad, and their grads, in order, once checked for
-        torch's errors: a sparse grad, or a capturable param on a device that cannot capture.
-        Raising here, before any group's state is touched, leaves it all as it was (torch raises
-        part-way)."""
-        capturable_devices = _get_capturable_supported_devices()
-        with_grad_by_group = []
-        for group in self.param_groups:
-            # Loops in C (map, compress): this runs before every step, for every param.
-            grads = list(map(_grad_of, group["params"]))
-            has_grad = list(map(operator.is_not, grads, repeat(None)))
-            params = list(compress(group["params"], has_grad))
-            grads = list(compress(grads, has_grad))
-            if any(map(_is_sparse, grads)):
-                raise RuntimeError("Adadelta does not support sparse gradients")
-            if group["capturable"] and any(
-                p.device.type not in capturable_devices for p in params
-            ):
-                raise AssertionError(
-                    "If capturable=True, params and state_steps must be on supported "
-                    f"devices: {capturable_devices}."
-                )
-            with_grad_by_group.append((params, grads))
-        return with_grad_by_group
 
 
 _grad_of = operator.attrgetter("grad")
