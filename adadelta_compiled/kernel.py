@@ -192,16 +192,22 @@ class Run(NamedTuple):
 
 class Layout(NamedTuple):
     """What :func:`step_tensors` works out from plain tensors' metadata before stepping them:
-    which graph variant steps which tensors, and their numels. It depends on nothing else, so
-    it holds for any tensors whose metadata is the same (see :mod:`.plan`)."""
+    which graph variant steps which tensors, their numels, and whether multi-tensor graphs may
+    count the steps. It depends on nothing else, so it holds for any tensors whose metadata is
+    the same (see :mod:`.plan`)."""
 
     runs: list[Run]
+    # The step counters are torch's default kind, plain 0-d float32 tensors, on the CPU like
+    # the params: a multi-tensor graph adds one to them (see :mod:`.many`).
+    counts: bool
 
 
-def layout_of(columns: tuple[Sequence[Tensor], ...]) -> Layout | None:
-    """The :class:`Layout` of ``columns`` (params, grads, square_avgs, acc_deltas) if every
-    tensor is a plain contiguous tensor of one real floating dtype and one device, each the
-    numel of its param; else None (each tensor is then stepped by :func:`_step_one`).
+def layout_of(columns: tuple[Sequence[Tensor], ...], state_steps: Sequence[Tensor]
+              ) -> Layout | None:
+    """The :class:`Layout` of ``columns`` (params, grads, square_avgs, acc_deltas) and their
+    ``state_steps`` if every tensor of ``columns`` is a plain contiguous tensor of one real
+    floating dtype and one device, each the numel of its param; else None (each tensor is then
+    stepped by :func:`_step_one`).
 
     Loops in C (map): without a plan (:mod:`.plan`) this runs at every step over every tensor,
     and it is what lets a step call the kernel with no check of its own.
@@ -231,10 +237,19 @@ def layout_of(columns: tuple[Sequence[Tensor], ...]) -> Layout | None:
     by_variant: dict[bool, list[int]] = {}
     for index, numel in enumerate(numels):
         by_variant.setdefault(on_accelerator or numel >= PARALLEL_MIN_NUMEL, []).append(index)
-    return Layout([_run(parallel, indices, numels) for parallel, indices in by_variant.items()])
+    runs = [_run(parallel, indices, numels) for parallel, indices in by_variant.items()]
+    counts = (
+        device.type == "cpu"
+        and _PLAIN_TYPES.issuperset(map(type, state_steps))
+        and {torch.float32} == set(map(_dtype_of, state_steps))
+        and all(map(_is_cpu, state_steps))
+        and not any(map(Tensor.dim, state_steps))
+    )
+    return Layout(runs, counts)
 
 
 def _run(parallel: bool, indices: list[int], numels: list[int]) -> Run:
+    """The run of the tensors at ``indices``, with what stepping it takes worked out."""
     k = many.K
     run_numels = [numels[i] for i in indices]
     chunk_numels = [run_numels[start : start + k] for start in range(0, len(indices), k)]
@@ -268,47 +283,53 @@ def step_tensors(
     grads: Sequence[Tensor],
     square_avgs: Sequence[Tensor],
     acc_deltas: Sequence[Tensor],
+    state_steps: Sequence[Tensor],
     hp: Hyperparameters,
     *,
     compiled: bool = True,
     layout: Layout | None = None,
 ) -> None:
-    """Apply one Adadelta step in place to each (param, grad, square_avg, acc_delta).
+    """Apply one Adadelta step in place to each (param, grad, square_avg, acc_delta), and add
+    one to each of ``state_steps``.
 
     ``compiled=False`` runs the same math eagerly (differentiable steps). Inside a user's own
     ``torch.compile`` region the math is traced into the user's graph instead. ``layout``, when
     given, must be :func:`layout_of` the tensors (a plan vouches for that); else it is worked
     out here.
     """
+    if not params:
+        return
     if not compiled or torch.compiler.is_compiling():
+        _increment(state_steps)
         for tensors in zip(params, grads, square_avgs, acc_deltas, strict=True):
             adadelta_step_(*_as_real(tensors), hp)
-        return
-    if not params:
         return
     columns = (params, grads, square_avgs, acc_deltas)
     kernel_hp = packed(hp)
     if layout is None:
-        layout = layout_of(columns)
+        layout = layout_of(columns, state_steps)
     if layout is None:
+        _increment(state_steps)
         for tensors in zip(*columns, strict=True):
             _step_one(tensors, hp, kernel_hp)
     else:
-        _step_plain(layout, columns, hp, kernel_hp)
+        _step_plain(layout, columns, state_steps, hp, kernel_hp)
     # The kernel wrote through raw pointers: tell autograd the tensors changed in place, as
     # torch's in-place ops do, so that a graph that saved a param before the step raises.
     torch._C._increment_version([*params, *square_avgs, *acc_deltas])
 
 
-def _step_plain(layout: Layout, columns: tuple[Sequence[Tensor], ...], hp: Hyperparameters,
+def _step_plain(layout: Layout, columns: tuple[Sequence[Tensor], ...],
+                state_steps: Sequence[Tensor], hp: Hyperparameters,
                 kernel_hp: tuple[Tensor, Tensor]) -> None:
     """Step tensors laid out as ``layout`` says, each run by its graph: :data:`~.many.K` at a
-    time by that graph's multi-tensor version once it is loaded (:mod:`.many`), else one at a
-    time by its direct call, else one by one through Dynamo (the first step of a graph compiles
-    it)."""
+    time by that graph's multi-tensor version once it is loaded (:mod:`.many`), which also
+    counts their steps where the layout allows, else one at a time by its direct call, else one
+    by one through Dynamo (the first step of a graph compiles it)."""
     first = columns[0][0]
     lr = kernel_hp[1]
     decays = hp.weight_decay is not None
+    uncounted: list[Sequence[Tensor]] = []
     # A param listed twice, or two sharing memory, is stepped twice, one step after the other:
     # in one multi-tensor call both would read the memory as it was before either step (on a
     # GPU, where its loops run concurrently). Data pointers are not metadata a layout holds.
@@ -318,7 +339,11 @@ def _step_plain(layout: Layout, columns: tuple[Sequence[Tensor], ...], hp: Hyper
         direct = _compiled.get(key)
         many_call = None
         if direct is not None and distinct and len(run.indices) >= many.MIN_TENSORS:
-            many_call = _many_graph(key, direct)
+            many_call = _many_graph(key, layout.counts, direct)
+        if many_call is not None and layout.counts:
+            _step_many(many_call(kernel_hp), run, (*columns, state_steps), first.new_empty(0))
+            continue
+        uncounted.append(run.take(state_steps))
         if many_call is not None:
             _step_many(many_call(kernel_hp), run, columns, first.new_empty(0))
         elif direct is not None:
@@ -329,46 +354,74 @@ def _step_plain(layout: Layout, columns: tuple[Sequence[Tensor], ...], hp: Hyper
             for i, numel in zip(run.indices, run.numels):
                 if numel != 0:
                     _step_one(tuple(column[i] for column in columns), hp, kernel_hp)
+    if uncounted:
+        _increment(list(chain.from_iterable(uncounted)))
 
 
 def _step_many(step: Callable[[Sequence[int], Sequence[Tensor]], None], run: Run,
                columns: tuple[Sequence[Tensor], ...], empty: Tensor) -> None:
-    """Step ``run``'s tensors by a loaded multi-tensor graph, K at a time, the last chunk
-    filled up with ``empty`` (the generated loops run no iteration for it)."""
+    """Step ``run``'s tensors of ``columns`` (four, or five with the step counters) by a
+    loaded multi-tensor graph, K at a time, the last chunk filled up with ``empty`` tensors
+    (the generated loops run no iteration for them) and, where it counts, a counter of its own
+    (no buffer is shared between steps, optimizers or threads)."""
     interleaved = list(chain.from_iterable(zip(*map(run.take, columns))))
-    per_chunk = 4 * many.K
+    width = len(columns)
+    per_chunk = width * many.K
     for start, numels in zip(range(0, len(interleaved), per_chunk), run.chunk_numels):
         tensors = interleaved[start : start + per_chunk]
         if len(tensors) < per_chunk:
-            tensors += [empty] * (per_chunk - len(tensors))
+            padding = [empty] * 4 + [torch.zeros(())] * (width - 4)
+            tensors += padding * ((per_chunk - len(tensors)) // width)
         step(numels, tensors)
 
 
-def _many_graph(key: _GraphKey, direct: DirectCall) -> many.ManyCall | None:
-    """``key``'s loaded multi-tensor graph, or None while there is none (see :mod:`.many`)."""
+def _increment(state_steps: Sequence[Tensor]) -> None:
+    """Add one to every ``state["step"]``.
+
+    For CPU steps a CPU tensor operand keeps ``_foreach_add_`` from wrapping the scalar 1 into
+    a new tensor once per param (torch.optim does the same).
+    """
+    if not state_steps:
+        return
+    if not torch.compiler.is_compiling() and state_steps[0].is_cpu:
+        torch._foreach_add_(state_steps, torch.tensor(1.0), alpha=1.0)
+    else:
+        torch._foreach_add_(state_steps, 1)
+
+
+def _many_graph(key: _GraphKey, counts: bool, direct: DirectCall) -> many.ManyCall | None:
+    """The loaded multi-tensor graph of ``key`` (counting steps or not), or None while there
+    is none (see :mod:`.many`)."""
     if key in _isa_untrusted:
         return None
-    options = _variants[key[0], False, key[-1]].options
+    options = _variants[key[0], False, key[5]].options
     if key[1].type != "cpu":
         # One generated kernel for the K loops, so that one call is one launch, not K.
         options = {**options, "combo_kernels": True}
-    return many.graph_for(key, options, lambda many_call: _many_agrees(many_call, direct, key))
+    many_key = (*key, counts)
+    return many.graph_for(
+        many_key, options, lambda many_call: _many_agrees(many_call, direct, many_key)
+    )
 
 
-def _many_agrees(many_call: many.ManyCall, direct: DirectCall, key: _GraphKey) -> bool:
+def _many_agrees(many_call: many.ManyCall, direct: DirectCall, key: many.ManyKey) -> bool:
     """Whether ``many_call`` steps K tensors of assorted lengths (0 and 1 among them) exactly
-    as ``direct`` steps each."""
+    as ``direct`` steps each, and adds one to each counter where it counts steps."""
     device, dtype, lr = key[1], key[2], _check_hyperparameters(key)
+    width = many.group_width(key)
     generator = torch.Generator().manual_seed(0)
     lengths = [(7 * group) % 40 for group in range(many.K)]
     tensors = [
-        torch.rand(length, generator=generator).to(device=device, dtype=dtype)
-        for length in lengths for _ in range(4)
+        torch.rand(length, generator=generator).to(device=device, dtype=dtype) if kind < 4
+        else torch.tensor(float(3 * group))  # a step counter
+        for group, length in enumerate(lengths) for kind in range(width)
     ]  # fmt: skip
     expected = [t.clone() for t in tensors]
     step = direct(lr)
     for group, length in enumerate(lengths):
-        step(length, *expected[4 * group : 4 * group + 4])
+        step(length, *expected[width * group : width * group + 4])
+        if width == 5:
+            expected[width * group + 4] += 1
     try:
         many_call(lr)(lengths, tensors)
     except Exception:  # noqa: BLE001 - any failure only means: keep the per-tensor graph
@@ -376,7 +429,7 @@ def _many_agrees(many_call: many.ManyCall, direct: DirectCall, key: _GraphKey) -
     return all(torch.equal(a, e) for a, e in zip(tensors, expected, strict=True))
 
 
-def _check_hyperparameters(key: _GraphKey) -> tuple[Tensor, Tensor]:
+def _check_hyperparameters(key: _GraphKey | many.ManyKey) -> tuple[Tensor, Tensor]:
     """Packed values that change every output of ``key``'s graph (lr, weight decay, maximize
     on), for checking a direct call against a reference."""
     lr_device, lr_dtype = key[3], key[4]

@@ -3,7 +3,10 @@ sight in a spawned process.
 
 A graph over K (param, grad, square_avg, acc_delta) groups of K symbolic lengths takes each
 tensor as an input of its own and steps it in its own memory, exactly as K calls of the
-per-tensor graph would (:mod:`.kernel`); nothing is gathered into a flat buffer. A step of N
+per-tensor graph would (:mod:`.kernel`); nothing is gathered into a flat buffer. On the CPU the
+graph also adds one to each group's ``state["step"]`` (a fifth tensor per group), which
+``torch._foreach_add_`` would otherwise do one 0-d tensor at a time (~0.4 µs each, as much as
+stepping 1,024 elements). A step of N
 tensors then runs generated code ceil(N / K) times per graph instead of N times: on a GPU,
 where each call is a kernel launch, that is most of the step for a model's many small tensors.
 A chunk of fewer than K tensors fills the rest with empty tensors, which the generated loops
@@ -41,7 +44,9 @@ from . import functional
 from .artifact import CapturingBackend
 from .functional import Hyperparameters
 
-__all__ = ["K", "MIN_TENSORS", "ManyCall", "graph_for", "wait_for_compiles"]
+__all__ = [
+    "K", "MIN_TENSORS", "ManyCall", "ManyKey", "graph_for", "group_width", "wait_for_compiles"
+]  # fmt: skip
 
 # Tensors per multi-tensor graph: the smallest power of two that steps 2,000 tensors in at most
 # 70 calls (63; ResNet-50's 161 take 6). Measured on 2 cores shared with other work, a K = 32
@@ -53,45 +58,58 @@ K = 32
 MIN_TENSORS = K // 2
 
 # A loaded multi-tensor graph, given a step's packed hyperparameters, as a function of the
-# numels and the (param, grad, square_avg, acc_delta) groups it steps, at most K of them.
+# numels and the (param, grad, square_avg, acc_delta[, step]) groups it steps, at most K.
 ManyCall = Callable[[Sequence[Tensor]], Callable[[Sequence[int], Sequence[Tensor]], None]]
 
 # What selects a graph, as in kernel._GraphKey: parallel, device, dtype, lr device and dtype,
-# weight decay.
-_Key = tuple[bool, torch.device, torch.dtype, torch.device, torch.dtype, bool]
+# weight decay; and whether it counts steps (float32 counters on the CPU, torch's default).
+ManyKey = tuple[bool, torch.device, torch.dtype, torch.device, torch.dtype, bool, bool]
+
+
+def group_width(key: ManyKey) -> int:
+    """Tensors per group of ``key``'s graph: param, grad, square_avg, acc_delta, and the step
+    counter where it counts steps."""
+    return 5 if key[6] else 4
 
 
 def _packed_step_many_(
-    scalars: Tensor, lr: Tensor, *tensors: Tensor, decays: bool = False
+    scalars: Tensor, lr: Tensor, *tensors: Tensor, decays: bool = False, counts: bool = False
 ) -> None:
-    """:func:`~adadelta_compiled.kernel._packed_step_` over ``len(tensors) // 4`` groups."""
+    """:func:`~adadelta_compiled.kernel._packed_step_` over the groups of ``tensors``, four
+    tensors each, or five where the fifth is the step counter it ``counts``."""
     weight_decay = scalars[2] if decays else None
     hp = Hyperparameters(lr[0], scalars[0], scalars[1], weight_decay, scalars[3] != 0)
-    for start in range(0, len(tensors), 4):
+    width = 5 if counts else 4
+    for start in range(0, len(tensors), width):
         functional.adadelta_step_(*tensors[start : start + 4], hp)
+        if counts:
+            tensors[start + 4].add_(1)  # torch's state_steps += 1
 
 
 # Group g is traced with tensors of this length + g; any length above 1 would do.
 _FIRST_LENGTH = 17
 
 
-def compile_source(key: _Key, options: dict[str, Any]) -> dict[str, Any]:
+def compile_source(key: ManyKey, options: dict[str, Any]) -> dict[str, Any]:
     """Compile the K-group graph of ``key`` with Inductor ``options``; return its generated
     module's source and the order of its inputs (``["length", i]``, ``["tensor", j]``,
     ``["scalars"]``, ``["lr"]``). Runs in the compiling process."""
-    parallel, device, dtype, lr_device, lr_dtype, decays = key
+    parallel, device, dtype, lr_device, lr_dtype, decays, counts = key
     name = f"adadelta_step_many_{'parallel' if parallel else 'serial'}_"
     step_ = types.FunctionType(
         _packed_step_many_.__code__.replace(co_name=name), _packed_step_many_.__globals__, name
     )
-    step_.__kwdefaults__ = {"decays": decays}
-    # One C++ function for the K loops, not one per 16 (Inductor's default fusion limit).
-    backend = CapturingBackend({**options, "cpp.max_horizontal_fusion_size": K})
+    step_.__kwdefaults__ = {"decays": decays, "counts": counts}
+    # One C++ function for the K loops (and K counters), not one per 16 (Inductor's default
+    # fusion limit).
+    width = group_width(key)
+    backend = CapturingBackend({**options, "cpp.max_horizontal_fusion_size": width * K})
     compiled = torch.compile(step_, backend=backend, fullgraph=True, dynamic=True)
     # Distinct lengths, so that Dynamo gives each group a symbol of its own.
     tensors = [
-        torch.zeros(_FIRST_LENGTH + group, device=device, dtype=dtype)
-        for group in range(K) for _ in range(4)
+        torch.zeros(_FIRST_LENGTH + group, device=device, dtype=dtype) if kind < 4
+        else torch.zeros((), device=device)  # the step counter
+        for group in range(K) for kind in range(width)
     ]  # fmt: skip
     scalars = torch.tensor([0.9, 1e-6, 0.0, 0.0], dtype=torch.float64)
     lr = torch.ones(1, device=lr_device, dtype=lr_dtype)
@@ -117,11 +135,11 @@ def compile_source(key: _Key, options: dict[str, Any]) -> dict[str, Any]:
 class _Compiling:
     """A spawned process compiling one key's graph."""
 
-    def __init__(self, key: _Key, options: dict[str, Any]) -> None:
+    def __init__(self, key: ManyKey, options: dict[str, Any]) -> None:
         self.out = Path(tempfile.mkdtemp(prefix="adadelta_compiled_")) / "graph.json"
         spec = {
             "key": [key[0], str(key[1]), str(key[2]).removeprefix("torch."), str(key[3]),
-                    str(key[4]).removeprefix("torch."), key[5]],
+                    str(key[4]).removeprefix("torch."), key[5], key[6]],
             "options": options,
             "out": str(self.out),
         }  # fmt: skip
@@ -131,6 +149,7 @@ class _Compiling:
         env = {**os.environ, "TORCHINDUCTOR_CACHE_DIR": _inductor_cache_dir(),
                "PYTHONPATH": python_path}  # fmt: skip
         self.pid = os.getpid()
+        self.width = group_width(key)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "adadelta_compiled.many", json.dumps(spec)],
             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -158,12 +177,12 @@ def _inductor_cache_dir() -> str:
 
 # Per key: the process compiling its graph, the loaded graph, or None where it could not be
 # compiled or loaded (the per-tensor graph serves, for good).
-_compiling: dict[_Key, _Compiling] = {}
-_loaded: dict[_Key, ManyCall | None] = {}
+_compiling: dict[ManyKey, _Compiling] = {}
+_loaded: dict[ManyKey, ManyCall | None] = {}
 
 
 def graph_for(
-    key: _Key, options: dict[str, Any], check: Callable[[ManyCall], bool]
+    key: ManyKey, options: dict[str, Any], check: Callable[[ManyCall], bool]
 ) -> ManyCall | None:
     """The loaded multi-tensor graph of ``key``, or None while it is not (yet) there: starts
     its compiling process on the first call, loads it (``check``-ed, with Inductor
@@ -205,12 +224,17 @@ def _load(compiling: _Compiling, options: dict[str, Any]) -> ManyCall | None:
         return None
     finally:
         shutil.rmtree(compiling.out.parent, ignore_errors=True)
-    return _many_call(module.call, [tuple(entry) for entry in result["order"]])
+    return _many_call(
+        module.call, [tuple(entry) for entry in result["order"]], compiling.width
+    )
 
 
-def _many_call(call: Callable[[list[Any]], Any], order: list[tuple[Any, ...]]) -> ManyCall:
+def _many_call(
+    call: Callable[[list[Any]], Any], order: list[tuple[Any, ...]], width: int
+) -> ManyCall:
     # Positions in [*numels, *tensors, scalars, lr] of the generated code's inputs, in order.
-    position = {"length": 0, "tensor": K, "scalars": 5 * K, "lr": 5 * K + 1}
+    tensors_end = K + width * K
+    position = {"length": 0, "tensor": K, "scalars": tensors_end, "lr": tensors_end + 1}
     in_graph_order = itemgetter(*(position[kind] + sum(index) for kind, *index in order))
 
     def with_hyperparameters(
@@ -228,9 +252,9 @@ def _many_call(call: Callable[[list[Any]], Any], order: list[tuple[Any, ...]]) -
 
 def _main(spec_json: str) -> None:
     spec = json.loads(spec_json)
-    parallel, device, dtype, lr_device, lr_dtype, decays = spec["key"]
+    parallel, device, dtype, lr_device, lr_dtype, decays, counts = spec["key"]
     key = (parallel, torch.device(device), getattr(torch, dtype), torch.device(lr_device),
-           getattr(torch, lr_dtype), decays)  # fmt: skip
+           getattr(torch, lr_dtype), decays, counts)  # fmt: skip
     result = compile_source(key, spec["options"])
     out = Path(spec["out"])
     partial = out.with_suffix(".partial")

@@ -213,15 +213,13 @@ class Adadelta(Optimizer):
             if gathered is None:
                 gathered = ([], [], [], [], [])
                 self._init_group(group, *gathered)
-            params, grads, square_avgs, acc_deltas, state_steps = gathered
-            if not params:
+            if not gathered[0]:
                 continue
-            _increment(state_steps)
             hp = Hyperparameters.from_group(
                 group["lr"], group["rho"], group["eps"], group["weight_decay"], group["maximize"]
             )
             step_tensors(
-                params, grads, square_avgs, acc_deltas, hp, compiled=not group["differentiable"],
+                *gathered, hp, compiled=not group["differentiable"],
                 layout=None if plan is None else plan.layout,
             )  # fmt: skip
         return loss
@@ -247,7 +245,7 @@ class Adadelta(Optimizer):
             gathered = self._gather(params, grads)
             plan = self._plans.get(index)
             planned = (
-                plan is not None and gathered is not None and plan.holds(has_grad, gathered[:4])
+                plan is not None and gathered is not None and plan.holds(has_grad, gathered)
             )
             if not planned and any(map(_is_sparse, grads)):
                 raise RuntimeError("Adadelta does not support sparse gradients")
@@ -259,7 +257,7 @@ class Adadelta(Optimizer):
                     f"devices: {capturable_devices}."
                 )
             if not planned:
-                plan = None if gathered is None else Plan.of(has_grad, gathered[:4])
+                plan = None if gathered is None else Plan.of(has_grad, gathered)
             prepared.append((gathered, plan))
         # Plans of groups whose state is complete; the others are planned at their next step.
         self._plans = {index: plan for index, (_, plan) in enumerate(prepared) if plan}
@@ -288,14 +286,3 @@ class Adadelta(Optimizer):
 _grad_of = operator.attrgetter("grad")
 _is_sparse = operator.attrgetter("is_sparse")
 
-
-def _increment(state_steps: list[Tensor]) -> None:
-    """Add one to every ``state["step"]``.
-
-    For CPU steps a CPU tensor operand keeps ``_foreach_add_`` from wrapping the scalar 1 into
-    a new tensor once per param (torch.optim does the same).
-    """
-    if not torch.compiler.is_compiling() and state_steps[0].is_cpu:
-        torch._foreach_add_(state_steps, torch.tensor(1.0), alpha=1.0)
-    else:
-        torch._foreach_add_(state_steps, 1)

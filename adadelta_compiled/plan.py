@@ -2,9 +2,10 @@
 
 Before a step may call generated code, every param with a grad, its grad and its two state
 tensors must be known to be plain and contiguous, of one dtype and device, and of matching
-sizes; which graph then steps which of them follows from their sizes
-(:func:`~adadelta_compiled.kernel.layout_of`). For 2,000 params that is 8,000 tensors and
-milliseconds of Python a step, more than the kernels' own work on small tensors. A :class:`Plan`
+sizes; which graph then steps which of them follows from their sizes, and whether a graph may
+count the steps from the step counters (:func:`~adadelta_compiled.kernel.layout_of`). For 2,000
+params that is 10,000 tensors and milliseconds of Python a step, more than the kernels' own
+work on small tensors. A :class:`Plan`
 keeps the conclusion, the :class:`~adadelta_compiled.kernel.Layout`, together with a guard over
 the metadata it was drawn from: for each tensor its Python type, dispatch keys (which tell a
 sparse, conjugated or wrapped tensor, and the device type), dtype, device index, sizes, strides
@@ -52,11 +53,12 @@ class Plan:
     @classmethod
     def of(cls, has_grad: list[bool], columns: tuple[Sequence[Tensor], ...]) -> Plan | None:
         """The plan of a group whose params (``has_grad``: which of them have a grad) have
-        the (params, grads, square_avgs, acc_deltas) ``columns``; None where they have no
-        layout (see :func:`~adadelta_compiled.kernel.layout_of`) or no param has a grad."""
+        the (params, grads, square_avgs, acc_deltas, state_steps) ``columns``; None where they
+        have no layout (see :func:`~adadelta_compiled.kernel.layout_of`) or no param has a
+        grad."""
         if not columns[0]:
             return None
-        layout = layout_of(columns)
+        layout = layout_of(columns[:4], columns[4])
         return None if layout is None else cls(has_grad, columns, layout)
 
     def holds(self, has_grad: list[bool], columns: tuple[Sequence[Tensor], ...]) -> bool:
