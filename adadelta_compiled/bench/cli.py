@@ -48,10 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Benchmark Adadelta implementations side by side. Step time: for each workload, one "
             "fresh process steps every implementation and runs a streaming kernel with the "
             "step's memory traffic (its bandwidth bound) in alternating rounds, and reports "
-            "medians and interquartile ranges over the rounds. Then, each in a fresh process "
-            "of its own: peak memory, graphs and recompiles with an lr that changes every "
-            "step, and (with --first-step) the first step with an empty and with a warm "
-            "Inductor cache. Progress goes to stderr, the table to stdout."
+            "medians and interquartile ranges over the rounds. Every other measurement runs in "
+            "a fresh process of its own: peak memory, graphs and recompiles with an lr that "
+            "changes every step, and (with --first-step) the first step with an empty and with "
+            "a warm Inductor cache. Progress goes to stderr, the table to stdout."
         ),
     )
     parser.add_argument(
