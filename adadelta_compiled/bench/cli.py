@@ -17,13 +17,14 @@ from .implementations import BUILTIN_NAMES, resolve
 from .plot import MissingPlotDependency, require_matplotlib, save_plot
 from .report import render, to_json
 from .runner import run
-from .settings import Settings
-from .trial import DTYPES
+from .rounds import MIN_ROUNDS
+from .settings import DTYPES, Settings
 from .workloads import WORKLOADS
 
 __all__ = ["build_parser", "main", "parse_settings"]
 
 _DEFAULTS = Settings()
+_QUICK_ROUNDS = 5
 
 
 def _positive(kind: type[int] | type[float]):  # type: ignore[no-untyped-def]
@@ -44,11 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m adadelta_compiled.bench",
         description=(
-            "Benchmark Adadelta implementations side by side: steady-state step time against "
-            "the memory-bandwidth roofline, peak memory, graphs and recompiles with an lr that "
+            "Benchmark Adadelta implementations side by side. Step time: for each workload, one "
+            "fresh process steps every implementation and runs a streaming kernel with the "
+            "step's memory traffic (its bandwidth bound) in alternating rounds, and reports "
+            "medians and interquartile ranges over the rounds. Every other measurement runs in "
+            "a fresh process of its own: peak memory, graphs and recompiles with an lr that "
             "changes every step, and (with --first-step) the first step with an empty and with "
-            "a warm Inductor cache. Each measurement runs in a fresh process. Progress goes to "
-            "stderr, the table to stdout."
+            "a warm Inductor cache. Progress goes to stderr, the table to stdout."
         ),
     )
     parser.add_argument(
@@ -70,8 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="steps over which graphs and recompiles are counted, lr changing every step "
         "(default: %(default)s; the recompile target counts 1000)",
     )  # fmt: skip
+    parser.add_argument(
+        "--rounds", type=_positive(int), default=None, metavar="N",
+        help=f"rounds of the step-time measurement, each one step of every implementation and "
+        f"one run of the streaming kernel (default: {_DEFAULTS.rounds}; {_QUICK_ROUNDS} with "
+        f"--quick; at least {MIN_ROUNDS})",
+    )  # fmt: skip
     parser.add_argument("--quick", action="store_true",
-                        help="tiny workloads and short timings: a smoke test, not figures")
+                        help="tiny workloads and few rounds: a smoke test, not figures")
+    parser.add_argument(
+        "--step-time-only", action="store_true",
+        help="measure only the step times (the rounds): no peak memory, compiles or first steps",
+    )  # fmt: skip
     parser.add_argument(
         "--first-step", nargs="*", metavar="IMPL",
         help="also measure the first step in a fresh process with an empty Inductor cache "
@@ -82,11 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--timeout", type=_positive(float), default=_DEFAULTS.timeout, metavar="SECONDS",
         help="kill a measurement's process after this long and report 'timeout > Ns' "
         "(default: %(default)g)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--min-run-time", type=_positive(float), default=None, metavar="SECONDS",
-        help=f"steady-state timing per measurement, at least (default: {_DEFAULTS.min_run_time:g}; "
-        "0.05 with --quick)",
     )  # fmt: skip
     parser.add_argument(
         "--kept-grads", action="store_true",
@@ -105,9 +113,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_QUICK_MIN_RUN_TIME = 0.05
-
-
 def parse_settings(
     argv: Sequence[str] | None = None,
 ) -> tuple[Settings, argparse.Namespace]:
@@ -122,6 +127,8 @@ def parse_settings(
             parser.error(str(error))
     first_step: tuple[str, ...] = ()
     if args.first_step is not None:
+        if args.step_time_only:
+            parser.error("--first-step: --step-time-only measures no first steps")
         first_step = tuple(args.first_step) or implementations
         for name in first_step:
             if name not in implementations:
@@ -143,9 +150,11 @@ def parse_settings(
             require_matplotlib()
         except MissingPlotDependency as error:
             parser.error(str(error))
-    min_run_time = args.min_run_time
-    if min_run_time is None:
-        min_run_time = _QUICK_MIN_RUN_TIME if args.quick else _DEFAULTS.min_run_time
+    rounds = args.rounds
+    if rounds is None:
+        rounds = _QUICK_ROUNDS if args.quick else _DEFAULTS.rounds
+    if rounds < MIN_ROUNDS:
+        parser.error(f"--rounds {rounds}: quartiles need at least {MIN_ROUNDS} rounds")
     settings = Settings(
         implementations=implementations,
         workloads=tuple(dict.fromkeys(args.workloads or _DEFAULTS.workloads)),
@@ -155,7 +164,8 @@ def parse_settings(
         quick=args.quick,
         first_step=first_step,
         timeout=args.timeout,
-        min_run_time=min_run_time,
+        rounds=rounds,
+        step_time_only=args.step_time_only,
         candidate=args.candidate,
         threads=args.threads,
         grads="kept" if args.kept_grads else "fresh",
@@ -174,7 +184,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.plot is not None:
         save_plot(report, args.plot)
         print(f"wrote {args.plot}", file=sys.stderr)
-    failed = any(
-        trial.error is not None for result in report.results for trial in result.trials().values()
-    )
-    return 1 if failed else 0
+    return 1 if report.failures() else 0

@@ -9,6 +9,7 @@ __all__ = [
     "format_bytes",
     "format_multiple",
     "format_seconds",
+    "format_seconds_range",
     "format_trial_seconds",
     "format_unfinished",
 ]
@@ -16,15 +17,29 @@ __all__ = [
 NOT_MEASURED = "-"
 
 
+def _unit(seconds: float) -> tuple[str, float]:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if abs(seconds) >= scale:
+            break
+    return unit, scale
+
+
+def _three_digits(value: float) -> str:
+    return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
+
+
 def format_seconds(seconds: float | None) -> str:
     """Three significant digits in s, ms or µs: ``1.23 s``, ``45.6 ms``, ``789 us``."""
     if seconds is None:
         return NOT_MEASURED
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if abs(seconds) >= scale:
-            break
-    value = seconds / scale
-    return f"{value:.3g} {unit}" if value < 100 else f"{value:.0f} {unit}"
+    unit, scale = _unit(seconds)
+    return f"{_three_digits(seconds / scale)} {unit}"
+
+
+def format_seconds_range(low: float, high: float) -> str:
+    """Two times in the unit of the higher: ``9.5-12.1 ms``, ``0.98-1.02 s``."""
+    unit, scale = _unit(high)
+    return f"{_three_digits(low / scale)}-{_three_digits(high / scale)} {unit}"
 
 
 def format_multiple(multiple: float | None) -> str:

@@ -21,8 +21,8 @@ class Machine:
     python: str
     torch_version: str
     threads: int  # torch.get_num_threads() for the measurements
-    # 1, 5 and 15-minute load averages when the run started (each timing also records the
-    # CPUs other work took while it ran); None where the OS does not report it.
+    # 1, 5 and 15-minute load averages when the run started; None where the OS does not
+    # report it.
     load_average: tuple[float, float, float] | None
 
 

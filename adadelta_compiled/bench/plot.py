@@ -1,4 +1,5 @@
-"""``--plot``: each implementation's step time as a multiple of the bandwidth bound, as a PNG.
+"""``--plot``: each implementation's step time as a multiple of the streaming kernel's (the
+bandwidth bound, timed in the same rounds), as a PNG.
 
 matplotlib is the optional ``plot`` extra; :func:`require_matplotlib` says how to install it,
 and the command line calls it before measuring anything.
@@ -58,7 +59,7 @@ def save_plot(report: Report, path: str | Path) -> None:
     multiple_label = ticker.FuncFormatter(lambda value, _: f"{value:g}x")
     axes.yaxis.set_major_formatter(multiple_label)
     axes.yaxis.set_minor_formatter(multiple_label)
-    axes.set_ylabel("step time / bandwidth-bound time")
+    axes.set_ylabel("step time / streaming kernel's time")
     machine, settings = report.machine, report.settings
     axes.set_title(
         f"Adadelta step, {settings.dtype}: {machine.accelerator or machine.cpu_model}, "

@@ -10,30 +10,61 @@ from .format import (
     format_bytes,
     format_multiple,
     format_seconds,
+    format_seconds_range,
     format_trial_seconds,
     format_unfinished,
 )
 from .machine import Machine
 from .results import Result
-from .roofline import Bandwidth, bytes_per_element
-from .settings import Settings
+from .roofline import bytes_per_element, bytes_per_second
+from .settings import DTYPES, Settings
 from .targets import TargetCheck
-from .timing import StepTime
-from .trial import DTYPES, TrialResult
+from .trial import TrialResult
 
 __all__ = ["JSON_SCHEMA", "Report", "render", "to_json"]
 
-JSON_SCHEMA = "adadelta_compiled.bench/1"
+JSON_SCHEMA = "adadelta_compiled.bench/2"
 
 
 @dataclass
 class Report:
+    """A run's settings, machine and results.
+
+    Attributes:
+        rounds: each workload's ``rounds`` trial, by workload name, where one ran.
+    """
+
     machine: Machine
     settings: Settings
-    bandwidth: Bandwidth
     memory_method: str
+    rounds: dict[str, TrialResult]
     results: list[Result]
     targets: list[TargetCheck]
+
+    def failures(self) -> list[str]:
+        """``what (role): error`` for every trial that failed with an error."""
+        own = [
+            f"{result.implementation} on {result.workload} ({role}): {trial.error}"
+            for result in self.results
+            for role, trial in result.trials().items()
+            if trial.error is not None
+        ]
+        shared = [
+            f"step-time rounds on {workload}: {trial.error}"
+            for workload, trial in self.rounds.items()
+            if trial.error is not None
+        ]
+        return own + shared
+
+    def stream_bandwidths(self) -> dict[str, float]:
+        """Bytes per second of the streaming kernel in each workload's rounds, where measured."""
+        numel = {result.workload: result.numel for result in self.results}
+        dtype = DTYPES[self.settings.dtype]
+        return {
+            workload: bytes_per_second(numel[workload], dtype, trial.rounds.stream.median)
+            for workload, trial in self.rounds.items()
+            if trial.rounds is not None
+        }
 
 
 def _table(header: list[str], rows: list[list[str]], text_columns: int) -> str:
@@ -60,30 +91,32 @@ def _compile_cell(trial: TrialResult | None) -> str:
     )
 
 
-# Other work above this many CPUs during a timing makes it suspect.
-_CONTENDED_CPUS = 0.25
+def _unfinished(result: Result) -> str | None:
+    """Why a result has no step time: its steady trial or the rounds did not finish."""
+    for trial in (result.steady, result.rounds):
+        why = None if trial is None else format_unfinished(trial)
+        if why is not None:
+            return why
+    return None
 
 
-def _other_cpus_cell(step_time: StepTime | None) -> str:
-    if step_time is None or step_time.other_cpus is None:
-        return NOT_MEASURED
-    return f"{step_time.other_cpus:.2f}"
-
-
-def _row(result: Result) -> list[str]:
-    step_time = result.steady.step_time
+def _row(result: Result, launches: bool) -> list[str]:
+    step = result.step_time
     roof = result.roofline
-    return [
+    row = [
         result.workload,
         result.implementation,
-        # A steady trial that did not finish says why where its median would be.
-        format_unfinished(result.steady)
-        or format_seconds(None if step_time is None else step_time.median),
-        format_seconds(None if step_time is None else step_time.iqr),
-        _other_cpus_cell(step_time),
+        # A trial that did not finish says why where the median would be.
+        _unfinished(result) or format_seconds(None if step is None else step.median),
+        NOT_MEASURED if step is None else format_seconds_range(step.q1, step.q3),
         format_multiple(None if roof is None else roof.multiple),
         NOT_MEASURED if roof is None else f"{100 * roof.fraction:.0f}%",
-        format_bytes(result.steady.peak_bytes),
+    ]
+    if launches:
+        count = result.launches_per_step
+        row.append(NOT_MEASURED if count is None else f"{count:g}")
+    return row + [
+        format_bytes(result.peak_bytes),
         _compile_cell(result.counting_trial("float")),
         _compile_cell(result.counting_trial("tensor")),
         format_trial_seconds(result.cold_first_step),
@@ -91,16 +124,41 @@ def _row(result: Result) -> list[str]:
     ]
 
 
-_HEADER = [
-    "workload", "implementation", "median", "IQR", "others", "x bound", "of BW", "peak mem",
-    "float lr g/r", "Tensor lr g/r", "cold 1st", "warm 1st",
-]  # fmt: skip
+def _header_row(launches: bool) -> list[str]:
+    return [
+        "workload", "implementation", "median", "IQR", "x bound", "of BW",
+        *(["launches/step"] if launches else []),
+        "peak mem", "float lr g/r", "Tensor lr g/r", "cold 1st", "warm 1st",
+    ]  # fmt: skip
+
+
+def _stream_line(report: Report) -> str:
+    """Each workload's streaming kernel: its time in the rounds and the bandwidth it reached."""
+    bandwidths = report.stream_bandwidths()
+    workloads = {result.workload: result for result in report.results}
+    cells = []
+    for name, result in workloads.items():
+        stream = result.stream_time
+        size = (
+            f"{result.numel:,} elements in {result.tensors} "
+            f"tensor{'' if result.tensors == 1 else 's'}"
+        )
+        if stream is None:
+            cells.append(f"{name} {NOT_MEASURED} ({size})")
+            continue
+        cells.append(
+            f"{name} {format_seconds(stream.median)} "
+            f"(IQR {format_seconds_range(stream.q1, stream.q3)}; {size}) = "
+            f"{bandwidths[name] / 1e9:.3g} GB/s"
+        )
+    return "streaming kernel (median of the rounds): " + "; ".join(cells)
 
 
 def _header(report: Report) -> list[str]:
     """What ran where, and how to read the table."""
     machine, settings = report.machine, report.settings
     load = machine.load_average
+    step_bytes = bytes_per_element(DTYPES[settings.dtype])
     lines = [
         f"adadelta_compiled.bench: {settings.device}, {settings.dtype}"
         + (", --quick (smoke-test sizes: not figures to quote)" if settings.quick else ""),
@@ -108,9 +166,9 @@ def _header(report: Report) -> list[str]:
         + (f", {machine.accelerator}" if machine.accelerator else "")
         + f"; Python {machine.python}, torch {machine.torch_version}, {machine.threads} threads"
         + ("" if load is None else "; load average at start {:.2f} {:.2f} {:.2f}".format(*load)),
-        f"bandwidth: {report.bandwidth.bytes_per_second / 1e9:.1f} GB/s (measured "
-        + ", ".join(f"{rate / 1e9:.1f}" for rate in report.bandwidth.per_measurement)
-        + f"), {report.bandwidth.method}",
+        f"step time: median and IQR (q1-q3) over {settings.rounds} rounds in one fresh process "
+        "per workload, each round one step of every implementation and one run of the "
+        "streaming kernel, in an order rotated every round",
         "grads: "
         + (
             "kept: the same grad tensors every step (--kept-grads)"
@@ -118,23 +176,17 @@ def _header(report: Report) -> list[str]:
             else "fresh: new grad tensors before every step, as after torch's default "
             "zero_grad() and backward (not timed)"
         ),
-        f"roofline: a step moves {bytes_per_element(DTYPES[settings.dtype])} bytes/element "
-        f"({settings.dtype}); x bound = median / bandwidth-bound time (1.00x = at the limit), "
-        "of BW = its inverse",
+        f"roofline: a step moves {step_bytes} bytes/element ({settings.dtype}), and so does the "
+        "streaming kernel (4 reads, 3 writes of the workload's element count, in place); "
+        "x bound = median / the streaming kernel's median in the same rounds (1.00x = at the "
+        "limit), of BW = its inverse",
+        _stream_line(report),
     ]
-    workloads = {r.workload: r for r in report.results}
-    lines.append(
-        "bound per step: "
-        + "; ".join(
-            f"{name} {format_seconds(r.bound_seconds)} "
-            f"({r.numel:,} elements in {r.tensors} tensor{'' if r.tensors == 1 else 's'})"
-            for name, r in workloads.items()
-        )
-    )
+    if settings.device == "cuda":
+        lines.append("launches/step: CUDA kernel launches per step (torch.profiler)")
+    if settings.step_time_only:
+        return lines + ["--step-time-only: no peak memory, compiles or first steps measured"]
     return lines + [
-        "others: CPUs that other processes kept busy while the step was timed (/proc/stat, "
-        "steal included); a timing with others above "
-        f"{_CONTENDED_CPUS} shared its cores and is suspect",
         f"peak mem: {report.memory_method}, optimizer state included",
         f"g/r: graphs compiled / Dynamo recompiles over {settings.steps} steps with lr changing "
         "every step ('-': eager, not counted)",
@@ -149,30 +201,14 @@ def _notes(report: Report) -> list[str]:
     if beaten:
         lines += [
             "",
-            f"note: {len(beaten)} step time(s) beat the bandwidth bound (x bound < 1.00x): the "
-            "streaming kernel never saw the bandwidth those steps got, so the bound is an "
-            "underestimate here (other work on the machine, or a bandwidth the streaming "
-            "kernel does not reach); compare implementations with each other",
+            f"note: {len(beaten)} step time(s) beat the streaming kernel (x bound < 1.00x): "
+            "those steps moved their bytes faster than a kernel with the same traffic in the "
+            "same rounds (a workload that fits a cache, or a kernel Inductor tiles better); "
+            "compare implementations with each other",
         ]
-    contended = [
-        r for r in report.results
-        if r.steady.step_time is not None and (r.steady.step_time.other_cpus or 0) > _CONTENDED_CPUS
-    ]  # fmt: skip
-    if contended:
-        lines += [
-            "",
-            f"warning: {len(contended)} of {len(report.results)} timings shared their cores with "
-            "other work (others > "
-            f"{_CONTENDED_CPUS}): rerun them on a quiet machine, or with --threads 1",
-        ]
-    failures = [
-        f"  {result.implementation} on {result.workload} ({role}): {trial.error}"
-        for result in report.results
-        for role, trial in result.trials().items()
-        if trial.error is not None
-    ]
+    failures = report.failures()
     if failures:
-        lines += ["", "failures:", *failures]
+        lines += ["", "failures:", *(f"  {failure}" for failure in failures)]
     return lines
 
 
@@ -187,27 +223,39 @@ def _targets(report: Report) -> list[str]:
 
 def render(report: Report) -> str:
     """The text report: what ran where, the table, notes and failures, then the targets."""
-    table = _table(_HEADER, [_row(result) for result in report.results], text_columns=2)
+    launches = report.settings.device == "cuda"
+    rows = [_row(result, launches) for result in report.results]
+    table = _table(_header_row(launches), rows, text_columns=2)
     return "\n".join([*_header(report), "", table, *_notes(report), *_targets(report)])
 
 
+def _optional(value: Any) -> Any:
+    return None if value is None else asdict(value)
+
+
 def to_json(report: Report) -> dict[str, Any]:
-    """The ``--json`` document: settings, machine, bandwidth, every trial, derived figures."""
+    """The ``--json`` document: settings, machine, every trial, derived figures."""
+    bandwidths = report.stream_bandwidths()
     return {
         "schema": JSON_SCHEMA,
         "settings": asdict(report.settings),
         "machine": asdict(report.machine),
-        "bandwidth": asdict(report.bandwidth),
         "bytes_per_element": bytes_per_element(DTYPES[report.settings.dtype]),
         "memory_method": report.memory_method,
+        "rounds": {
+            workload: {**asdict(trial), "stream_bytes_per_second": bandwidths.get(workload)}
+            for workload, trial in report.rounds.items()
+        },
         "results": [
             {
                 "workload": result.workload,
                 "implementation": result.implementation,
                 "numel": result.numel,
                 "tensors": result.tensors,
-                "bound_seconds": result.bound_seconds,
-                "roofline": None if result.roofline is None else asdict(result.roofline),
+                "step_time": _optional(result.step_time),
+                "stream_time": _optional(result.stream_time),
+                "roofline": _optional(result.roofline),
+                "launches_per_step": result.launches_per_step,
                 "trials": {role: asdict(trial) for role, trial in result.trials().items()},
             }
             for result in report.results

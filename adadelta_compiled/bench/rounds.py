@@ -1,42 +1,46 @@
-"""Head to head in one process: implementations stepped in alternating rounds, beside a
-streaming kernel with the same memory traffic.
+"""Step times head to head in one process: implementations stepped in alternating rounds, beside
+a streaming kernel with the same memory traffic.
 
-``python -m adadelta_compiled.bench.rounds`` builds every implementation on its own copy of
-a workload's params in one process, warms each up (compiling, and waiting for any compile
-left running in the background), then runs rounds: one step of each implementation and one
-run of the streaming kernel (4 reads and 3 writes of the workload's element count), in an order
-rotated every round, each timed alone, new grads given before every step untimed (unless
-``--kept-grads``). Every implementation thus sees the same memory bandwidth, which on a shared
-VM drifts by ±30 % between the minutes separate processes run in; medians and interquartile
-ranges are over the rounds. The streaming kernel's time is the step's bound, so its multiple
-is the inverse of the fraction of achievable memory bandwidth (HBM on a GPU) a step reaches.
-On CUDA, each implementation's kernel launches per step are counted with torch.profiler.
+:func:`run_rounds` builds every implementation on its own copy of a workload's params, warms
+each up (compiling, and waiting for any compile left running in the background), then runs
+rounds: one step of each implementation and one run of the streaming kernel
+(:func:`~adadelta_compiled.bench.roofline.stream_`: 4 reads and 3 writes of the workload's
+element count, in its dtype), in an order rotated every round, each timed alone, new grads
+given before every step untimed (unless the grads are kept). Every implementation thus sees the
+same memory bandwidth, which on a shared VM drifts by ±30 % between the minutes separate
+processes run in; medians and interquartile ranges are over the rounds. The streaming kernel's
+time is the step's bound, so a step's multiple of it is the inverse of the fraction of
+achievable memory bandwidth (HBM on a GPU) the step reaches. On CUDA, each implementation's
+kernel launches per step are counted with torch.profiler.
+
+A benchmark run calls it in a fresh process per workload (the ``rounds`` trial).
+``python -m adadelta_compiled.bench.rounds [OPTIONS]`` is ``python -m adadelta_compiled.bench
+--step-time-only [OPTIONS]``: the rounds alone.
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
-from .implementations import BUILTIN_NAMES, resolve
-from .roofline import READS_PER_ELEMENT, _stream_
-from .trial import DTYPES
-from .workloads import WORKLOADS, make_params, workload_named
+from .implementations import resolve
+from .roofline import READS_PER_ELEMENT, stream_
+from .workloads import Workload, make_params
 
-__all__ = ["RoundTimes", "main", "run_rounds"]
+__all__ = ["MIN_ROUNDS", "HeadToHead", "RoundTimes", "run_rounds"]
 
-STREAM = "streaming kernel"
+MIN_ROUNDS = 2  # quartiles need two samples
 
 
 @dataclass(frozen=True)
 class RoundTimes:
-    """Seconds per step (or per streaming-kernel run) over the rounds."""
+    """Seconds per step (or per streaming-kernel run) over the rounds: median and quartiles."""
 
     median: float
     q1: float
@@ -49,37 +53,55 @@ class RoundTimes:
         return cls(statistics.median(times), q1, q3, len(times))
 
 
+@dataclass(frozen=True)
+class HeadToHead:
+    """What one workload's rounds measured.
+
+    Attributes:
+        steps: each implementation's step time, by name, in the order given.
+        stream: the streaming kernel's time, the steps' bandwidth bound.
+        launches_per_step: CUDA kernel launches per step, by name; empty on the CPU.
+    """
+
+    steps: dict[str, RoundTimes]
+    stream: RoundTimes
+    launches_per_step: dict[str, float]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HeadToHead:
+        return cls(
+            steps={name: RoundTimes(**times) for name, times in data["steps"].items()},
+            stream=RoundTimes(**data["stream"]),
+            launches_per_step=dict(data["launches_per_step"]),
+        )
+
+
 def run_rounds(
-    workload_name: str, implementations: Sequence[str], *, rounds: int, fresh_grads: bool,
-    dtype: torch.dtype = torch.float32, device: str = "cpu", quick: bool = False,
-    launches: dict[str, float] | None = None,
-) -> dict[str, RoundTimes]:  # fmt: skip
-    """Each implementation's step time, and the streaming kernel's, by name (``quick``: the
-    workload shrunk as ``--quick`` shrinks it, a smoke test). On CUDA, ``launches`` receives
-    each implementation's kernel launches per step."""
-    launches = {} if launches is None else launches
-    workload = workload_named(workload_name)
-    if quick:
-        workload = workload.quick()
+    workload: Workload,
+    implementations: Sequence[str],
+    *,
+    rounds: int,
+    fresh_grads: bool,
+    dtype: torch.dtype = torch.float32,
+    device: str = "cpu",
+) -> HeadToHead:
+    """Time every implementation's step on ``workload``, and the streaming kernel, in rounds.
+
+    Raises:
+        ValueError: fewer than :data:`MIN_ROUNDS` rounds.
+    """
+    if rounds < MIN_ROUNDS:
+        raise ValueError(f"rounds={rounds}: quartiles need at least {MIN_ROUNDS} rounds")
     synchronize = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    steppers = {}
-    for name in implementations:
-        lr = torch.tensor(1.0) if resolve(name).tensor_lr else 1.0
-        steppers[name] = resolve(name).build(make_params(workload, dtype, device), lr)
-    buffers = [torch.rand(workload.numel, device=device) for _ in range(READS_PER_ELEMENT)]
-    stream_ = torch.compile(_stream_, fullgraph=True, dynamic=False)
+    buffers = [
+        torch.rand(workload.numel, device=device).to(dtype) for _ in range(READS_PER_ELEMENT)
+    ]
+    stream = torch.compile(stream_, fullgraph=True, dynamic=False)
 
-    def timed(name: str) -> Callable[[], float]:
-        if name == STREAM:
-            run = lambda: stream_(*buffers)  # noqa: E731
-        else:
-            stepper = steppers[name]
-            run = stepper.step
-        renew = steppers[name].renew_grads if fresh_grads and name != STREAM else None
-
+    def timed(run: Callable[[], Any], before: Callable[[], None] | None) -> Callable[[], float]:
         def once() -> float:
-            if renew is not None:
-                renew()
+            if before is not None:
+                before()
             synchronize()
             start = time.perf_counter()
             run()
@@ -88,23 +110,34 @@ def run_rounds(
 
         return once
 
-    runs = {name: timed(name) for name in [*implementations, STREAM]}
+    runs: dict[str | None, Callable[[], float]] = {}  # None: the streaming kernel
+    for name in implementations:
+        implementation = resolve(name)
+        lr = torch.tensor(1.0) if implementation.tensor_lr else 1.0
+        stepper = implementation.build(make_params(workload, dtype, device), lr)
+        runs[name] = timed(stepper.step, stepper.renew_grads if fresh_grads else None)
+    runs[None] = timed(lambda: stream(*buffers), None)
+
     for run in runs.values():  # compile, and start any background compile
         run()
         run()
     _wait_for_background_compiles()
     for run in runs.values():  # load what the background compiled
         run()
+    launches = {}
     if device == "cuda":
-        for name in implementations:
-            launches[name] = _launches_per_step(runs[name])
-    times: dict[str, list[float]] = {name: [] for name in runs}
-    names = list(runs)
+        launches = {name: _launches_per_step(runs[name]) for name in implementations}
+    times: dict[str | None, list[float]] = {name: [] for name in runs}
+    order = list(runs)
     for round_index in range(rounds):
-        shift = round_index % len(names)
-        for name in names[shift:] + names[:shift]:
+        shift = round_index % len(order)
+        for name in order[shift:] + order[:shift]:
             times[name].append(runs[name]())
-    return {name: RoundTimes.of(samples) for name, samples in times.items()}
+    return HeadToHead(
+        steps={name: RoundTimes.of(times[name]) for name in implementations},
+        stream=RoundTimes.of(times[None]),
+        launches_per_step=launches,
+    )
 
 
 _LAUNCH_EVENTS = frozenset({"cudaLaunchKernel", "cuLaunchKernel", "cudaLaunchKernelExC"})
@@ -123,69 +156,13 @@ def _launches_per_step(run: Callable[[], float]) -> float:
 
 
 def _wait_for_background_compiles() -> None:
+    # adadelta_compiled compiles its multi-tensor graphs in a process of its own.
     many = sys.modules.get("adadelta_compiled.many")
     if many is not None:
         many.wait_for_compiles()
 
 
-def _format_ms(seconds: float) -> str:
-    ms = seconds * 1e3
-    return f"{ms:.3g}" if ms < 100 else f"{ms:.0f}"
-
-
-def render(workload: str, times: dict[str, RoundTimes], candidate: str | None,
-           launches: dict[str, float] | None = None) -> str:
-    """One markdown row per implementation: median, IQR, multiple of the stream and of the
-    candidate, and launches per step where counted."""
-    stream = times[STREAM].median
-    lines = []
-    for name, t in times.items():
-        versus = "" if candidate not in times or name == STREAM else (
-            f"{t.median / times[candidate].median:.2f}x"
-        )  # fmt: skip
-        counted = "" if not launches else f" {launches[name]:g} |" if name in launches else " |"
-        lines.append(
-            f"| {workload} | {name} | {_format_ms(t.median)} ms | {_format_ms(t.q1)}-"
-            f"{_format_ms(t.q3)} | {t.median / stream:.2f}x | {versus} |{counted}"
-        )
-    return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m adadelta_compiled.bench.rounds",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
-    )
-    parser.add_argument("--impl", action="append", dest="implementations", metavar="NAME",
-                        help=f"repeatable: {', '.join(BUILTIN_NAMES)} or MODULE:ATTR "
-                        "(default: torch-compiled and adadelta_compiled)")  # fmt: skip
-    parser.add_argument("--workload", action="append", dest="workloads",
-                        choices=[w.name for w in WORKLOADS], help="repeatable (default: all)")
-    parser.add_argument("--rounds", type=int, default=30, help="default: %(default)s")
-    parser.add_argument("--kept-grads", action="store_true",
-                        help="the same grad tensors every step (default: new ones)")
-    parser.add_argument("--dtype", choices=list(DTYPES), default="fp32")
-    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny workloads: a smoke test, not figures")
-    parser.add_argument("--candidate", default="adadelta_compiled",
-                        help="the implementation the last column compares against")
-    args = parser.parse_args(argv)
-    implementations = args.implementations or ["torch-compiled", "adadelta_compiled"]
-    for name in implementations:
-        resolve(name)
-    on_cuda = args.device == "cuda"
-    print(f"| workload | implementation | step (median, {args.rounds} rounds) | IQR | "
-          f"x stream | x {args.candidate} |{' launches/step |' if on_cuda else ''}\n"
-          f"| --- | --- | ---: | ---: | ---: | ---: |{' ---: |' if on_cuda else ''}")  # fmt: skip
-    for workload in args.workloads or [w.name for w in WORKLOADS]:
-        launches: dict[str, float] = {}
-        times = run_rounds(workload, implementations, rounds=args.rounds,
-                           fresh_grads=not args.kept_grads, dtype=DTYPES[args.dtype],
-                           device=args.device, quick=args.quick, launches=launches)  # fmt: skip
-        print(render(workload, times, args.candidate, launches), flush=True)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    from .cli import main
+
+    sys.exit(main(["--step-time-only", *sys.argv[1:]]))

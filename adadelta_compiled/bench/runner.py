@@ -1,6 +1,7 @@
-"""A benchmark run: memory bandwidth, then every trial of every implementation on every
-workload, one fresh process at a time (so no measurement competes with another for the cores),
-then the bandwidth again; the roofline uses the best of the two bandwidth measurements."""
+"""A benchmark run, workload by workload, one fresh process at a time (so no measurement
+competes with another for the cores): each implementation's own trials (peak memory, graphs and
+recompiles, first steps), then the workload's step times: one ``rounds`` trial that times every
+implementation and the streaming kernel in alternating rounds in one process."""
 
 from __future__ import annotations
 
@@ -17,23 +18,18 @@ from .machine import describe_machine
 from .progress import Progress
 from .report import Report
 from .results import Result
-from .roofline import Bandwidth, bound_seconds, measure_bandwidth
 from .settings import Settings
 from .targets import check_targets
-from .trial import DTYPES, TrialResult, TrialSpec, run_trial
+from .trial import TrialKind, TrialResult, TrialSpec, run_trial
 from .workloads import Workload, workload_named
 
 __all__ = ["run"]
 
-# Four fp32 buffers of 128 MiB dwarf any CPU cache; --quick streams 16 MiB buffers briefly,
-# which makes its roofline a smoke test like the rest of it.
-_BANDWIDTH_NUMEL = 32 * 2**20
-_BANDWIDTH_SECONDS = 2.0
-_QUICK_BANDWIDTH_NUMEL = 4 * 2**20
-_QUICK_BANDWIDTH_SECONDS = 0.1
-
 
 def _trial_count(implementation: Implementation, settings: Settings) -> int:
+    """The trials of ``implementation`` on one workload, the shared rounds trial not included."""
+    if settings.step_time_only:
+        return 0
     first_step = 2 if implementation.name in settings.first_step else 0
     return 1 + implementation.may_compile + first_step
 
@@ -45,6 +41,10 @@ def _summary(trial: TrialResult) -> str:
     return format_unfinished(trial) or "done"
 
 
+def _finished(trial: TrialResult | None) -> bool:
+    return trial is None or (trial.error is None and trial.timed_out_after is None)
+
+
 class _Runner:
     """Runs the trials of one benchmark run, announcing each on the progress display."""
 
@@ -53,17 +53,20 @@ class _Runner:
         self.progress = progress
         self.threads = threads
 
-    def bandwidth(self, when: str) -> Bandwidth:
-        with self.progress.task(f"memory bandwidth {when} (streaming kernel)") as task:
-            torch.set_num_threads(self.threads)
-            quick = self.settings.quick
-            measured = measure_bandwidth(
-                torch.device(self.settings.device),
-                numel=_QUICK_BANDWIDTH_NUMEL if quick else _BANDWIDTH_NUMEL,
-                min_seconds=_QUICK_BANDWIDTH_SECONDS if quick else _BANDWIDTH_SECONDS,
-            )
-            task.outcome = f"{measured.bytes_per_second / 1e9:.1f} GB/s"
-        return measured
+    def spec(self, kind: TrialKind, implementations: list[str], workload: Workload) -> TrialSpec:
+        settings = self.settings
+        return TrialSpec(
+            kind=kind,
+            implementations=tuple(implementations),
+            workload=workload.name,
+            quick=settings.quick,
+            dtype=settings.dtype,
+            device=settings.device,
+            steps=settings.steps,
+            rounds=settings.rounds,
+            threads=self.threads,
+            grads=settings.grads,
+        )
 
     def trial(
         self, label: str, spec: TrialSpec, inductor_cache_dir: str | None = None
@@ -76,30 +79,23 @@ class _Runner:
         return result
 
     def trials(self, workload: Workload, implementation: Implementation) -> dict[str, TrialResult]:
-        """Every trial of ``implementation`` on ``workload``, by its role in :class:`Result`."""
-        settings = self.settings
+        """The trials of ``implementation`` alone on ``workload``, by their role in
+        :class:`Result`."""
+        if self.settings.step_time_only:
+            return {}
         name = f"{implementation.name} on {workload.name}"
-        spec = TrialSpec(
-            kind="steady",
-            implementation=implementation.name,
-            workload=workload.name,
-            quick=settings.quick,
-            dtype=settings.dtype,
-            device=settings.device,
+        spec = replace(
+            self.spec("steady", [implementation.name], workload),
             lr_kind="tensor" if implementation.tensor_lr else "float",
-            steps=settings.steps,
-            min_run_time=settings.min_run_time,
-            threads=self.threads,
-            grads=settings.grads,
         )
-        trials = {"steady": self.trial(f"{name}: steady state, memory, compiles", spec)}
+        trials = {"steady": self.trial(f"{name}: peak memory, compiles", spec)}
         if implementation.may_compile:
             other_lr = "float" if implementation.tensor_lr else "tensor"
             trials["other_lr"] = self.trial(
                 f"{name}: compiles with a {'Tensor' if other_lr == 'tensor' else 'float'} lr",
                 replace(spec, kind="compiles", lr_kind=other_lr),
             )
-        if implementation.name in settings.first_step:
+        if implementation.name in self.settings.first_step:
             first_step = replace(spec, kind="first-step")
             with tempfile.TemporaryDirectory(prefix="adadelta-bench-inductor-") as cache_dir:
                 trials["cold_first_step"] = self.trial(
@@ -110,44 +106,55 @@ class _Runner:
                 )
         return trials
 
+    def rounds(self, workload: Workload, implementations: list[str]) -> TrialResult | None:
+        """The ``rounds`` trial of ``implementations`` on ``workload``; None when there are
+        none to time."""
+        label = (
+            f"{workload.name}: step times of {len(implementations)} implementation"
+            f"{'' if len(implementations) == 1 else 's'} and the streaming kernel in "
+            f"{self.settings.rounds} rounds"
+        )
+        if not implementations:
+            with self.progress.task(label) as task:
+                task.outcome = "skipped: no implementation finished its steady trial"
+            return None
+        return self.trial(label, self.spec("rounds", implementations, workload))
+
 
 def run(settings: Settings, progress_stream: TextIO | None = None) -> Report:
     """Measure what ``settings`` asks for; progress goes to ``progress_stream`` (stderr)."""
     device = torch.device(settings.device)
-    dtype = DTYPES[settings.dtype]
     threads = settings.threads or torch.get_num_threads()
     implementations = [resolve(name) for name in settings.implementations]
     workloads = [workload_named(name) for name in settings.workloads]
     if settings.quick:
         workloads = [workload.quick() for workload in workloads]
-    total = 2 + len(workloads) * sum(_trial_count(i, settings) for i in implementations)
-    runner = _Runner(settings, Progress(total, progress_stream), threads)
+    per_workload = 1 + sum(_trial_count(i, settings) for i in implementations)
+    runner = _Runner(settings, Progress(len(workloads) * per_workload, progress_stream), threads)
     machine = describe_machine(device, threads)
 
-    at_start = runner.bandwidth("at the start")
-    measured = [
-        (workload, implementation, runner.trials(workload, implementation))
-        for workload in workloads
-        for implementation in implementations
-    ]
-    bandwidth = Bandwidth.best_of([at_start, runner.bandwidth("at the end")])
-
-    results = [
-        Result(
-            workload.name,
-            implementation.name,
-            workload.numel,
-            workload.tensor_count,
-            bound_seconds(workload.numel, dtype, bandwidth.bytes_per_second),
-            **trials,  # type: ignore[arg-type]
-        )
-        for workload, implementation, trials in measured
-    ]
+    results: list[Result] = []
+    rounds: dict[str, TrialResult] = {}
+    for workload in workloads:
+        own = {i.name: runner.trials(workload, i) for i in implementations}
+        # One that did not finish its steady trial would not finish warming up in the rounds
+        # either, and the rounds trial's timeout would take every other step time with it.
+        timed = [name for name, trials in own.items() if _finished(trials.get("steady"))]
+        workload_rounds = runner.rounds(workload, timed)
+        if workload_rounds is not None:
+            rounds[workload.name] = workload_rounds
+        results += [
+            Result(
+                workload.name, name, workload.numel, workload.tensor_count, workload_rounds,
+                **trials,  # type: ignore[arg-type]
+            )
+            for name, trials in own.items()
+        ]  # fmt: skip
     return Report(
         machine=machine,
         settings=settings,
-        bandwidth=bandwidth,
         memory_method=memory.method(device),
+        rounds=rounds,
         results=results,
         targets=check_targets(results, settings.candidate),
     )

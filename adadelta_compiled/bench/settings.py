@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+
 from .implementations import BUILTIN_NAMES
 from .workloads import WORKLOADS
 
-__all__ = ["Settings"]
+__all__ = ["DTYPES", "Settings"]
+
+# --dtype: the dtype of params, grads and state, by name.
+DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16}
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,10 @@ class Settings:
         quick: shrink every workload to a smoke test's size.
         first_step: implementations whose cold- and warm-cache first steps are measured.
         timeout: seconds after which one measurement's process is killed.
-        min_run_time: seconds of steady-state timing per measurement, at least.
+        rounds: rounds of the step-time measurement (one step of every implementation and
+            one run of the streaming kernel each).
+        step_time_only: measure only the step times (the rounds), no memory, compiles or
+            first steps.
         candidate: the implementation the targets are checked for.
         threads: torch threads for the measurements; None: torch's default.
         grads: ``fresh``: every step gets new grad tensors, as torch's default loop gives them
@@ -40,7 +48,8 @@ class Settings:
     quick: bool = False
     first_step: tuple[str, ...] = ()
     timeout: float = 600.0
-    min_run_time: float = 1.0
+    rounds: int = 30
+    step_time_only: bool = False
     candidate: str = "adadelta_compiled"
     threads: int | None = None
     grads: str = "fresh"

@@ -1,16 +1,18 @@
-"""One measurement of one implementation on one workload, in a fresh Python process.
+"""One measurement on one workload, in a fresh Python process.
 
 A fresh process is what makes the figures mean something: Dynamo's caches and counters start
 empty, so graphs and recompiles are this implementation's alone; a first step pays the
 compiler's imports; and a cold first step can be given an empty Inductor cache.
 
-Three kinds of trial (``TrialSpec.kind``):
+Four kinds of trial (``TrialSpec.kind``); the first three measure one implementation:
 
 - ``steady``: with the implementation's recommended lr kind, step ``steps`` times with an lr
-  that changes every step (peak memory over the first :data:`MEMORY_STEPS`, graphs and
-  recompiles over all of them), then time the step in steady state;
+  that changes every step: peak memory over the first :data:`MEMORY_STEPS`, graphs and
+  recompiles over all of them;
 - ``compiles``: the same counting with the other lr kind (float or Tensor);
-- ``first-step``: the time of the very first step, compilation included.
+- ``first-step``: the time of the very first step, compilation included;
+- ``rounds``: the step times of every implementation of the run, and of the streaming kernel,
+  in alternating rounds in this one process (:func:`~adadelta_compiled.bench.rounds.run_rounds`).
 
 The parent runs ``python -m adadelta_compiled.bench.trial SPEC_JSON RESULT_PATH`` and reads the
 result back; a trial that outlives its timeout is killed with its process group.
@@ -36,18 +38,16 @@ import torch
 from . import memory
 from .compiles import CompileCount, counting_compiles
 from .implementations import Stepper, resolve
-from .timing import StepTime, time_steps
+from .rounds import HeadToHead, run_rounds
+from .settings import DTYPES
 from .workloads import make_params, workload_named
 
-__all__ = [
-    "DTYPES", "MEMORY_STEPS", "LrKind", "TrialKind", "TrialResult", "TrialSpec", "run_trial"
-]  # fmt: skip
+__all__ = ["MEMORY_STEPS", "LrKind", "TrialKind", "TrialResult", "TrialSpec", "run_trial"]
 
-TrialKind = Literal["steady", "compiles", "first-step"]
+TrialKind = Literal["steady", "compiles", "first-step", "rounds"]
 LrKind = Literal["float", "tensor"]
 GradsKind = Literal["fresh", "kept"]
 
-DTYPES: dict[str, torch.dtype] = {"fp32": torch.float32, "bf16": torch.bfloat16}
 MEMORY_STEPS = 3
 _BASE_LR = 1.0
 # Lines of a failed trial's stderr that its error message quotes.
@@ -56,19 +56,41 @@ _STDERR_TAIL_LINES = 15
 
 @dataclass(frozen=True)
 class TrialSpec:
-    """What a trial measures; it travels to the child process as JSON."""
+    """What a trial measures; it travels to the child process as JSON.
+
+    ``implementations`` holds the one implementation a ``steady``, ``compiles`` or
+    ``first-step`` trial measures, or every implementation a ``rounds`` trial times.
+    """
 
     kind: TrialKind
-    implementation: str
+    implementations: tuple[str, ...]
     workload: str
     quick: bool = False
     dtype: str = "fp32"
     device: str = "cpu"
     lr_kind: LrKind | None = None  # None: the implementation's recommended kind
     steps: int = 100
-    min_run_time: float = 1.0
+    rounds: int = 30
     threads: int | None = None  # None: torch's default
     grads: GradsKind = "fresh"  # see Settings.grads
+
+    def __post_init__(self) -> None:
+        if self.kind != "rounds" and len(self.implementations) != 1:
+            raise ValueError(
+                f"a {self.kind} trial measures one implementation, got {self.implementations}"
+            )
+        if not self.implementations:
+            raise ValueError("a rounds trial needs at least one implementation, got none")
+
+    @property
+    def implementation(self) -> str:
+        """The implementation a ``steady``, ``compiles`` or ``first-step`` trial measures."""
+        (name,) = self.implementations
+        return name
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrialSpec:
+        return cls(**{**data, "implementations": tuple(data["implementations"])})
 
 
 @dataclass
@@ -77,7 +99,7 @@ class TrialResult:
     did not finish."""
 
     first_step_seconds: float | None = None
-    step_time: StepTime | None = None
+    rounds: HeadToHead | None = None
     peak_bytes: int | None = None
     compiles: CompileCount | None = None
     lr_kind: LrKind | None = None
@@ -87,10 +109,10 @@ class TrialResult:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrialResult:
-        step_time = data.pop("step_time")
+        rounds = data.pop("rounds")
         compiles = data.pop("compiles")
         return cls(
-            step_time=None if step_time is None else StepTime(**step_time),
+            rounds=None if rounds is None else HeadToHead.from_json(rounds),
             compiles=None if compiles is None else CompileCount(**compiles),
             **data,
         )
@@ -158,11 +180,17 @@ def _synchronize(device: torch.device) -> None:
 
 
 def _measure(spec: TrialSpec) -> TrialResult:
-    """The child's side: build the workload and the optimizer, and measure."""
-    implementation = resolve(spec.implementation)
+    """The child's side: build the workload and the optimizers, and measure."""
     workload = workload_named(spec.workload)
     if spec.quick:
         workload = workload.quick()
+    if spec.kind == "rounds":
+        rounds = run_rounds(
+            workload, spec.implementations, rounds=spec.rounds, fresh_grads=spec.grads == "fresh",
+            dtype=DTYPES[spec.dtype], device=spec.device,
+        )  # fmt: skip
+        return TrialResult(rounds=rounds)
+    implementation = resolve(spec.implementation)
     device = torch.device(spec.device)
     lr_kind = spec.lr_kind or ("tensor" if implementation.tensor_lr else "float")
     lr = torch.tensor(_BASE_LR) if lr_kind == "tensor" else _BASE_LR
@@ -171,10 +199,6 @@ def _measure(spec: TrialSpec) -> TrialResult:
         return implementation.build(make_params(workload, DTYPES[spec.dtype], device), lr)
 
     result = TrialResult(lr_kind=lr_kind)
-
-    def before_each_step() -> None:
-        if spec.grads == "fresh":
-            stepper.renew_grads()
 
     if spec.kind == "first-step":
         stepper = build()
@@ -194,7 +218,8 @@ def _measure(spec: TrialSpec) -> TrialResult:
             nonlocal graphs_first_step
             for step in range(first, last + 1):
                 stepper.set_lr(_lr_at(step, steps))
-                before_each_step()
+                if spec.grads == "fresh":
+                    stepper.renew_grads()
                 stepper.step()
                 if step == 1:
                     graphs_first_step = counter.graphs
@@ -214,21 +239,12 @@ def _measure(spec: TrialSpec) -> TrialResult:
         _synchronize(device)
         if count:
             result.compiles = counter.count(steps, graphs_first_step)
-
-    if spec.kind == "steady":
-        threads = spec.threads or torch.get_num_threads()
-        result.step_time = time_steps(
-            stepper.step,
-            min_run_time=spec.min_run_time,
-            threads=threads,
-            before_each=before_each_step if spec.grads == "fresh" else None,
-        )
     return result
 
 
 def _main(argv: list[str]) -> None:
     spec_json, result_path = argv
-    spec = TrialSpec(**json.loads(spec_json))
+    spec = TrialSpec.from_json(json.loads(spec_json))
     if spec.threads is not None:
         torch.set_num_threads(spec.threads)
     try:

@@ -30,6 +30,7 @@ def test_defaults_measure_every_builtin_on_every_workload_without_first_steps() 
     assert (settings.dtype, settings.device, settings.steps) == ("fp32", "cpu", 100)
     assert settings.first_step == () and not settings.quick
     assert settings.grads == "fresh", "torch's default loop: new grads every step"
+    assert settings.rounds == 30 and not settings.step_time_only
 
 
 def test_kept_grads_steps_with_the_same_grads() -> None:
@@ -41,17 +42,22 @@ def test_options_are_parsed() -> None:
         "--impl", "adadelta_compiled", "--impl", "torch.optim:Adadelta",
         "--impl", "adadelta_compiled",
         "--workload", "one-big", "--dtype", "bf16", "--steps", "1000", "--quick",
-        "--timeout", "30", "--min-run-time", "0.5", "--threads", "1", "--json", "out.json",
+        "--timeout", "30", "--rounds", "12", "--threads", "1", "--json", "out.json",
     ])  # fmt: skip
     assert settings.implementations == ("adadelta_compiled", "torch.optim:Adadelta")
     assert settings.workloads == ("one-big",)
     assert (settings.dtype, settings.steps, settings.quick) == ("bf16", 1000, True)
-    assert (settings.timeout, settings.min_run_time, settings.threads) == (30.0, 0.5, 1)
+    assert (settings.timeout, settings.rounds, settings.threads) == (30.0, 12, 1)
     assert args.json == Path("out.json")
 
 
-def test_quick_shortens_the_timing_unless_told_otherwise() -> None:
-    assert parse_settings(["--quick"])[0].min_run_time < parse_settings([])[0].min_run_time
+def test_quick_runs_few_rounds_unless_told_otherwise() -> None:
+    assert parse_settings(["--quick"])[0].rounds == 5
+    assert parse_settings(["--quick", "--rounds", "9"])[0].rounds == 9
+
+
+def test_step_time_only_is_parsed() -> None:
+    assert parse_settings(["--step-time-only"])[0].step_time_only
 
 
 def test_first_step_alone_measures_every_implementation() -> None:
@@ -76,6 +82,11 @@ def test_first_step_can_name_implementations() -> None:
         (["--steps", "0"], "--steps: expected a positive number, got '0'"),
         (["--steps", "many"], "--steps: expected a positive number, got 'many'"),
         (["--timeout", "-1"], "--timeout: expected a positive number, got '-1'"),
+        (["--rounds", "0"], "--rounds: expected a positive number, got '0'"),
+        (["--rounds", "1"], "--rounds 1: quartiles need at least 2 rounds"),
+        (["--min-run-time", "1"], "unrecognized arguments: --min-run-time"),
+        (["--step-time-only", "--first-step"],
+         "--first-step: --step-time-only measures no first steps"),
         (["--impl", "torch-foreach", "--first-step", "adadelta_compiled"],
          "--first-step adadelta_compiled: not among the measured implementations"),
         (["--impl", "torch-foreach", "--candidate", "torch-forloop"],
@@ -115,7 +126,7 @@ def test_the_module_runs_as_a_program() -> None:
 def test_quick_run_writes_the_table_the_json_and_progress(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Eager implementations only (nothing compiles but the bandwidth kernel); one of them named
+    """Eager implementations only (nothing compiles but the streaming kernel); one of them named
     as MODULE:ATTR, so its graphs and recompiles are counted (and are zero)."""
     path = tmp_path / "bench.json"
     status = main([
@@ -127,30 +138,35 @@ def test_quick_run_writes_the_table_the_json_and_progress(
     assert status == 0, out + err
 
     assert "resnet50  torch-forloop" in out and "resnet50  torch.optim:Adadelta" in out
+    assert "over 5 rounds in one fresh process per workload" in out
     assert "targets: not checked, adadelta_compiled was not measured" in out
-    assert "[1/7] memory bandwidth at the start" in err
-    assert "[4/7] torch-forloop on resnet50: first step, warm Inductor cache: done" in err
-    assert "[6/7] torch.optim:Adadelta on resnet50: compiles with a Tensor lr: done" in err
-    assert "[7/7] memory bandwidth at the end" in err
+    assert "[1/6] torch-forloop on resnet50: peak memory, compiles ..." in err
+    assert "[3/6] torch-forloop on resnet50: first step, warm Inductor cache: done" in err
+    assert "[5/6] torch.optim:Adadelta on resnet50: compiles with a Tensor lr: done" in err
+    assert (
+        "[6/6] resnet50: step times of 2 implementations and the streaming kernel in 5 rounds: "
+        "done"
+    ) in err
 
     document = json.loads(path.read_text())
     assert document["schema"] == JSON_SCHEMA
     machine = document["machine"]
     assert machine["cpu_count"] >= 1 and machine["cpu_model"]
     assert machine["torch_version"] == torch.__version__ and machine["threads"] >= 1
-    bandwidth = document["bandwidth"]
-    assert len(bandwidth["per_measurement"]) == 2
-    assert bandwidth["bytes_per_second"] == max(bandwidth["per_measurement"]) > 0
+    rounds = document["rounds"]["resnet50"]
+    assert rounds["error"] is None and rounds["stream_bytes_per_second"] > 0
     forloop, named = document["results"]
     assert (forloop["implementation"], forloop["numel"], forloop["tensors"]) == (
         "torch-forloop", 1080, 16
     )  # fmt: skip
+    assert forloop["step_time"]["rounds"] == 5 and forloop["roofline"]["multiple"] > 0
+    assert forloop["stream_time"] == rounds["rounds"]["stream"]
     steady = forloop["trials"]["steady"]
-    assert steady["error"] is None and steady["step_time"]["samples"] >= 7
+    assert steady["error"] is None and "step_time" not in steady and "rounds" in steady
     assert steady["peak_bytes"] > 0 and steady["compiles"] is None
     assert forloop["trials"]["cold_first_step"]["first_step_seconds"] > 0
     assert forloop["trials"]["warm_first_step"]["first_step_seconds"] > 0
-    assert forloop["roofline"]["multiple"] > 0
+    assert named["step_time"]["median"] > 0
     for role, lr_kind in (("steady", "float"), ("other_lr", "tensor")):
         trial = named["trials"][role]
         assert trial["lr_kind"] == lr_kind

@@ -1,27 +1,68 @@
-"""In-process rounds: every implementation and the streaming kernel timed in one process."""
+"""Step times in rounds: every implementation and the streaming kernel timed in one process."""
 
 from __future__ import annotations
 
-from adadelta_compiled.bench.rounds import STREAM, RoundTimes, render, run_rounds
+import json
+import runpy
+import sys
+from dataclasses import asdict
+
+import pytest
+import torch
+
+from adadelta_compiled.bench.rounds import HeadToHead, RoundTimes, run_rounds
+from adadelta_compiled.bench.workloads import workload_named
+
+QUICK_MANY_SMALL = workload_named("many-small").quick()
 
 
 def test_rounds_time_each_implementation_and_the_stream_every_round() -> None:
-    times = run_rounds("many-small", ["torch-forloop", "torch-foreach"], rounds=5,
-                       fresh_grads=True, quick=True)  # fmt: skip
-    assert list(times) == ["torch-forloop", "torch-foreach", STREAM]
-    for measured in times.values():
-        assert measured.rounds == 5
-        assert 0 < measured.q1 <= measured.median <= measured.q3
+    measured = run_rounds(QUICK_MANY_SMALL, ["torch-forloop", "torch-foreach"], rounds=5,
+                          fresh_grads=True)  # fmt: skip
+    assert list(measured.steps) == ["torch-forloop", "torch-foreach"]
+    for times in [*measured.steps.values(), measured.stream]:
+        assert times.rounds == 5
+        assert 0 < times.q1 <= times.median <= times.q3
+    assert measured.launches_per_step == {}, "launches are counted on CUDA only"
 
 
-def test_render_gives_each_implementation_its_multiple_of_the_stream_and_the_candidate() -> None:
-    times = {
-        "torch-compiled": RoundTimes(median=0.020, q1=0.019, q3=0.021, rounds=30),
-        "adadelta_compiled": RoundTimes(median=0.010, q1=0.009, q3=0.012, rounds=30),
-        STREAM: RoundTimes(median=0.008, q1=0.008, q3=0.009, rounds=30),
-    }
-    assert render("resnet50", times, "adadelta_compiled").splitlines() == [
-        "| resnet50 | torch-compiled | 20 ms | 19-21 | 2.50x | 2.00x |",
-        "| resnet50 | adadelta_compiled | 10 ms | 9-12 | 1.25x | 1.00x |",
-        f"| resnet50 | {STREAM} | 8 ms | 8-9 | 1.00x |  |",
-    ]
+def test_the_streaming_kernel_runs_in_the_steps_dtype(monkeypatch: pytest.MonkeyPatch) -> None:
+    dtypes = []
+    monkeypatch.setattr(torch, "compile", lambda function, **options: (
+        lambda *buffers: dtypes.extend(buffer.dtype for buffer in buffers)
+    ))  # fmt: skip
+    run_rounds(QUICK_MANY_SMALL, ["torch-forloop"], rounds=2, fresh_grads=False,
+               dtype=torch.bfloat16)  # fmt: skip
+    assert dtypes and set(dtypes) == {torch.bfloat16}
+
+
+def test_fewer_than_two_rounds_are_refused_naming_the_count() -> None:
+    with pytest.raises(ValueError, match="rounds=1: quartiles need at least 2 rounds"):
+        run_rounds(QUICK_MANY_SMALL, ["torch-forloop"], rounds=1, fresh_grads=True)
+
+
+def test_round_times_are_the_median_and_quartiles_of_the_samples() -> None:
+    times = RoundTimes.of([4.0, 1.0, 3.0, 2.0, 5.0])
+    assert (times.median, times.rounds) == (3.0, 5)
+    assert times.q1 < times.median < times.q3
+
+
+def test_head_to_head_comes_back_from_json_as_it_was() -> None:
+    measured = HeadToHead(
+        steps={"torch-forloop": RoundTimes(0.02, 0.01, 0.03, 30)},
+        stream=RoundTimes(0.01, 0.009, 0.011, 30),
+        launches_per_step={"torch-forloop": 161.0},
+    )
+    assert HeadToHead.from_json(json.loads(json.dumps(asdict(measured)))) == measured
+
+
+# runpy warns that it runs a module the test session has imported already, as intended here.
+@pytest.mark.filterwarnings("ignore:'adadelta_compiled.bench.rounds' found in sys.modules")
+def test_the_rounds_command_is_the_benchmark_with_step_time_only(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["rounds", "--first-step"])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_module("adadelta_compiled.bench.rounds", run_name="__main__")
+    assert exit_info.value.code == 2
+    assert "--step-time-only measures no first steps" in capsys.readouterr().err
