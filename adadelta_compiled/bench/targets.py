@@ -37,14 +37,13 @@ STREAM_LIMITS: dict[str, float] = {
     "resnet50": 1.1, "gpt2-small": 1.1, "many-small": 3.0, "one-big": 1.05
 }  # fmt: skip
 # Step time as a multiple of torch.compile'd torch's in the same rounds, by workload.
-COMPILED_TORCH_LIMITS: dict[str, float] = {"resnet50": 0.97, "gpt2-small": 0.97}
+COMPILED_TORCH_LIMITS: dict[str, float] = {"resnet50": 0.97, "gpt2-small": 0.97, "one-big": 1.0}
 COLD_FIRST_STEP_LIMIT = 6.0  # seconds
 WARM_FIRST_STEP_LIMIT = 1.5  # seconds
 TARGET_RECOMPILE_STEPS = 1000
 COMPILED_TORCH = "torch-compiled"
-# Peak memory: at most torch's CPU default (the for-loop) plus this fraction.
+# Peak memory: no higher than torch's CPU default's (the for-loop).
 MEMORY_BASELINE = "torch-forloop"
-MEMORY_MARGIN = 0.05
 
 Status = Literal["met", "missed", "not measured"]
 
@@ -107,7 +106,7 @@ def _memory(ours: Result | None, baseline: Result | None) -> tuple[str, bool | N
     other = None if baseline is None else baseline.peak_bytes
     if mine is None or other is None:
         return NOT_MEASURED, None
-    return f"{format_bytes(mine)} vs {format_bytes(other)}", mine <= (1 + MEMORY_MARGIN) * other
+    return f"{format_bytes(mine)} vs {format_bytes(other)}", mine <= other
 
 
 def check_targets(results: list[Result], candidate: str) -> list[TargetCheck]:
@@ -138,7 +137,7 @@ def check_targets(results: list[Result], candidate: str) -> list[TargetCheck]:
              _first_step(ours, False, WARM_FIRST_STEP_LIMIT)),
             ("no recompiles, float lr changing every step", _no_recompiles(ours, "float")),
             ("no recompiles, Tensor lr changing every step", _no_recompiles(ours, "tensor")),
-            (f"peak memory <= {MEMORY_BASELINE}'s + {MEMORY_MARGIN:.0%}",
+            (f"peak memory <= {MEMORY_BASELINE}'s",
              _memory(ours, by_key.get((workload, MEMORY_BASELINE)))),
         ]  # fmt: skip
         checks += [
