@@ -33,6 +33,9 @@ than ~30 µs a call, which is what makes one call per tensor affordable for a mo
 tensors. The kernel reads and writes each param, grad and state tensor where it is: nothing is
 copied, gathered or kept between steps.
 
+Which graph steps which tensors follows from the tensors' metadata alone (:func:`layout_of`), so
+a param group keeps it from step to step while that metadata stays the same (:mod:`.plan`).
+
 A tensor that cannot be seen as one dense run of memory laid out alike in param, grad and state
 (e.g. a param that is a strided slice, or a grad with other strides than its param) takes the
 eager path through the same math. If Inductor fails to compile (no C++ compiler, an Inductor

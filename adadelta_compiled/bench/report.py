@@ -18,7 +18,7 @@ from .machine import Machine
 from .results import Result
 from .roofline import bytes_per_element, bytes_per_second
 from .settings import DTYPES, Settings
-from .targets import TargetCheck
+from .targets import STEP_TIME_TARGET, TargetCheck
 from .trial import TrialResult
 
 __all__ = ["JSON_SCHEMA", "Report", "render", "to_json"]
@@ -100,7 +100,7 @@ def _unfinished(result: Result) -> str | None:
     return None
 
 
-def _row(result: Result, launches: bool) -> list[str]:
+def _row(result: Result, launches: bool, step_time_only: bool) -> list[str]:
     step = result.step_time
     roof = result.roofline
     row = [
@@ -115,6 +115,8 @@ def _row(result: Result, launches: bool) -> list[str]:
     if launches:
         count = result.launches_per_step
         row.append(NOT_MEASURED if count is None else f"{count:g}")
+    if step_time_only:
+        return row
     return row + [
         format_bytes(result.peak_bytes),
         _compile_cell(result.counting_trial("float")),
@@ -124,11 +126,12 @@ def _row(result: Result, launches: bool) -> list[str]:
     ]
 
 
-def _header_row(launches: bool) -> list[str]:
+def _header_row(launches: bool, step_time_only: bool) -> list[str]:
     return [
         "workload", "implementation", "median", "IQR", "x bound", "of BW",
         *(["launches/step"] if launches else []),
-        "peak mem", "float lr g/r", "Tensor lr g/r", "cold 1st", "warm 1st",
+        *([] if step_time_only else
+          ["peak mem", "float lr g/r", "Tensor lr g/r", "cold 1st", "warm 1st"]),
     ]  # fmt: skip
 
 
@@ -216,7 +219,10 @@ def _targets(report: Report) -> list[str]:
     candidate = report.settings.candidate
     if not report.targets:
         return ["", f"targets: not checked, {candidate} was not measured"]
-    rows = [[c.workload, c.target, c.measured, c.status] for c in report.targets]
+    checks = report.targets
+    if report.settings.step_time_only:  # the others cannot be measured by such a run
+        checks = [c for c in checks if c.target.startswith(STEP_TIME_TARGET)]
+    rows = [[c.workload, c.target, c.measured, c.status] for c in checks]
     header = ["workload", "target", "measured", "status"]
     return ["", f"targets ({candidate}):", _table(header, rows, text_columns=4)]
 
@@ -224,8 +230,9 @@ def _targets(report: Report) -> list[str]:
 def render(report: Report) -> str:
     """The text report: what ran where, the table, notes and failures, then the targets."""
     launches = report.settings.device == "cuda"
-    rows = [_row(result, launches) for result in report.results]
-    table = _table(_header_row(launches), rows, text_columns=2)
+    step_time_only = report.settings.step_time_only
+    rows = [_row(result, launches, step_time_only) for result in report.results]
+    table = _table(_header_row(launches, step_time_only), rows, text_columns=2)
     return "\n".join([*_header(report), "", table, *_notes(report), *_targets(report)])
 
 

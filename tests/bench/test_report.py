@@ -98,6 +98,15 @@ def test_step_time_only_says_what_was_not_measured() -> None:
     assert "--step-time-only: no peak memory, compiles or first steps measured" in text
 
 
+def test_step_time_only_shows_step_time_columns_and_targets_alone() -> None:
+    text = render(make_report([make_result("adadelta_compiled")], step_time_only=True))
+    header = next(line for line in text.splitlines() if line.startswith("workload  "))
+    assert header.split() == ["workload", "implementation", "median", "IQR", "x", "bound", "of",
+                              "BW"]  # fmt: skip
+    targets = text[text.index("targets (adadelta_compiled):"):].splitlines()[3:]
+    assert targets and all("step time <=" in line for line in targets)
+
+
 def test_the_targets_section_gives_measured_values_and_status() -> None:
     text = render(_report())
     targets = text[text.index("targets (adadelta_compiled):"):]
