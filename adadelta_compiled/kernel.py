@@ -291,14 +291,15 @@ def step_tensors(
     *,
     compiled: bool = True,
     layout: Layout | None = None,
+    kernel_hp: tuple[Tensor, Tensor] | None = None,
 ) -> None:
     """Apply one Adadelta step in place to each (param, grad, square_avg, acc_delta), and add
     one to each of ``state_steps``.
 
     ``compiled=False`` runs the same math eagerly (differentiable steps). Inside a user's own
-    ``torch.compile`` region the math is traced into the user's graph instead. ``layout``, when
-    given, must be :func:`layout_of` the tensors (a plan vouches for that); else it is worked
-    out here.
+    ``torch.compile`` region the math is traced into the user's graph instead. ``layout`` and
+    ``kernel_hp``, when given, must be :func:`layout_of` the tensors (a plan vouches for that)
+    and :func:`packed` ``hp``; else they are worked out here.
     """
     if not params:
         return
@@ -308,7 +309,8 @@ def step_tensors(
             adadelta_step_(*_as_real(tensors), hp)
         return
     columns = (params, grads, square_avgs, acc_deltas)
-    kernel_hp = packed(hp)
+    if kernel_hp is None:
+        kernel_hp = packed(hp)
     if layout is None:
         layout = layout_of(columns, state_steps)
     if layout is None:

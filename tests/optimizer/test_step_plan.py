@@ -182,3 +182,27 @@ def test_a_sparse_grad_after_planned_steps_raises_torchs_error_and_changes_nothi
     for p, (value, state) in zip(params, before, strict=True):
         assert torch.equal(p, value)
         assert all(torch.equal(opt.state[p][k], v) for k, v in state.items())
+
+
+def test_hyperparameters_changed_between_steps_are_used_as_by_torch() -> None:
+    twins = make_twins([_values(*shape, seed=i) for i, shape in enumerate(SHAPES)])
+    changes = [{}, {"lr": 0.5}, {"rho": 0.5}, {"eps": 1e-3}, {"weight_decay": 0.1},
+               {"maximize": True}, {"lr": 0.25, "weight_decay": 0.0}]  # fmt: skip
+    for seed, change in enumerate(changes):
+        for opt in (twins.ours, twins.torchs):
+            opt.param_groups[0].update(change)
+        _steps(twins, 1, seed=20 + seed)
+    twins.assert_close()
+
+
+def test_an_lr_of_minus_zero_after_zero_signs_zero_params_as_torch_does() -> None:
+    # A param of negative zeros stepped with lr 0.0 keeps them negative; with lr -0.0 the
+    # update adds +0.0 and they turn positive: the two lrs compare equal, yet differ.
+    twins = make_twins([torch.full((8,), -0.0)])
+    for lr in (0.0, 0.0, -0.0):
+        for opt in (twins.ours, twins.torchs):
+            opt.param_groups[0]["lr"] = lr
+        _steps(twins, 1, seed=30)
+    ours, theirs = twins.ours_params[0], twins.torch_params[0]
+    assert torch.equal(torch.signbit(ours), torch.signbit(theirs))
+    assert not torch.signbit(theirs).any()
