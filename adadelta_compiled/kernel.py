@@ -367,8 +367,8 @@ def _step_many(step: Callable[[Sequence[int], Sequence[Tensor]], None], run: Run
                columns: tuple[Sequence[Tensor], ...], empty: Tensor) -> None:
     """Step ``run``'s tensors of ``columns`` (four, or five with the step counters) by a
     loaded multi-tensor graph, K at a time, the last chunk filled up with ``empty`` tensors
-    (the generated loops run no iteration for them) and, where it counts, a counter of its own
-    (no buffer is shared between steps, optimizers or threads)."""
+    (the generated loops run no iteration for them) and, where it counts, a counter made for
+    the call (no buffer is shared between steps, optimizers or threads)."""
     interleaved = list(chain.from_iterable(zip(*map(run.take, columns))))
     width = len(columns)
     per_chunk = width * many.K

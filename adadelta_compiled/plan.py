@@ -5,9 +5,9 @@ tensors must be known to be plain and contiguous, of one dtype and device, and o
 sizes; which graph then steps which of them follows from their sizes, and whether a graph may
 count the steps from the step counters (:func:`~adadelta_compiled.kernel.layout_of`). For 2,000
 params that is 10,000 tensors and milliseconds of Python a step, more than the kernels' own
-work on small tensors. A :class:`Plan`
-keeps the conclusion, the :class:`~adadelta_compiled.kernel.Layout`, together with a guard over
-the metadata it was drawn from: for each tensor its Python type, dispatch keys (which tell a
+work on small tensors. A :class:`Plan` keeps the conclusion, the
+:class:`~adadelta_compiled.kernel.Layout`, together with a guard over the metadata it was drawn
+from: for each tensor its Python type, dispatch keys (which tell a
 sparse, conjugated or wrapped tensor, and the device type), dtype, device index, sizes, strides
 and requires_grad, checked in C++ by the tensor guard Dynamo's own guards are made of (~50 ns a
 tensor). A step whose tensors pass the guard, with grads on the same params, takes the layout as

@@ -84,6 +84,27 @@ def test_a_step_calls_generated_code_ceil_n_over_k_times(
     twins.assert_close()
 
 
+def test_on_the_cpu_the_multi_tensor_graph_counts_the_steps_of_the_tensors_it_steps(
+    loaded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counted_by_foreach: list[int] = []
+    increment = kernel._increment
+
+    def recording(state_steps: Any) -> None:
+        counted_by_foreach.append(len(state_steps))
+        increment(state_steps)
+
+    monkeypatch.setattr(kernel, "_increment", recording)
+    twins = make_twins([torch.randn(shape) for shape in _shapes()])
+    generator = torch.Generator().manual_seed(2)
+    for _ in range(3):
+        twins.step(random_grads(twins.ours_params, generator))
+    # Only the LARGE tensors, too few for a multi-tensor graph of their own, are counted by
+    # _foreach_add_; the graph counts the SMALL ones.
+    assert counted_by_foreach == [LARGE] * 3
+    twins.assert_close()
+
+
 def test_a_param_listed_twice_among_many_is_stepped_twice_as_in_torch(loaded: None) -> None:
     tensors = [torch.randn(shape) for shape in _shapes()[:SMALL]]
     twins = make_twins(tensors, groups=lambda params: [*params, params[3]])
