@@ -169,9 +169,10 @@ def _header(report: Report) -> list[str]:
         + (f", {machine.accelerator}" if machine.accelerator else "")
         + f"; Python {machine.python}, torch {machine.torch_version}, {machine.threads} threads"
         + ("" if load is None else "; load average at start {:.2f} {:.2f} {:.2f}".format(*load)),
-        f"step time: median and IQR (q1-q3) over {settings.rounds} rounds in one fresh process "
-        "per workload, each round one step of every implementation and one run of the "
-        "streaming kernel, in an order rotated every round",
+        f"step time: median and IQR (q1-q3) over {settings.rounds} rounds, each round one step "
+        "of every implementation and one run of the streaming kernel, in an order rotated "
+        "every round; half the rounds in a fresh process per workload, half in another with "
+        "the implementations built in reverse order (buffers allocated first step faster)",
         "grads: "
         + (
             "kept: the same grad tensors every step (--kept-grads)"

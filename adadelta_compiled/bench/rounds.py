@@ -40,17 +40,24 @@ MIN_ROUNDS = 2  # quartiles need two samples
 
 @dataclass(frozen=True)
 class RoundTimes:
-    """Seconds per step (or per streaming-kernel run) over the rounds: median and quartiles."""
+    """Seconds per step (or per streaming-kernel run) over the rounds: median and quartiles,
+    and the samples they were taken from."""
 
     median: float
     q1: float
     q3: float
     rounds: int
+    samples: tuple[float, ...] = ()
 
     @classmethod
     def of(cls, times: Sequence[float]) -> RoundTimes:
         q1, _, q3 = statistics.quantiles(times, n=4)
-        return cls(statistics.median(times), q1, q3, len(times))
+        return cls(statistics.median(times), q1, q3, len(times), tuple(times))
+
+    @classmethod
+    def pooled(cls, parts: Sequence[RoundTimes]) -> RoundTimes:
+        """The times of several runs' rounds taken together."""
+        return cls.of([sample for part in parts for sample in part.samples])
 
 
 @dataclass(frozen=True)
@@ -69,10 +76,28 @@ class HeadToHead:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HeadToHead:
+        def times(entry: dict[str, Any]) -> RoundTimes:
+            return RoundTimes(**{**entry, "samples": tuple(entry.get("samples", ()))})
+
         return cls(
-            steps={name: RoundTimes(**times) for name, times in data["steps"].items()},
-            stream=RoundTimes(**data["stream"]),
+            steps={name: times(entry) for name, entry in data["steps"].items()},
+            stream=times(data["stream"]),
             launches_per_step=dict(data["launches_per_step"]),
+        )
+
+    @classmethod
+    def pooled(cls, parts: Sequence[HeadToHead]) -> HeadToHead:
+        """Several runs' rounds of the same implementations taken together (launches per step
+        from the first run that counted them)."""
+        return cls(
+            steps={
+                name: RoundTimes.pooled([part.steps[name] for part in parts])
+                for name in parts[0].steps
+            },
+            stream=RoundTimes.pooled([part.stream for part in parts]),
+            launches_per_step=next(
+                (part.launches_per_step for part in parts if part.launches_per_step), {}
+            ),
         )
 
 

@@ -138,14 +138,18 @@ def test_quick_run_writes_the_table_the_json_and_progress(
     assert status == 0, out + err
 
     assert "resnet50  torch-forloop" in out and "resnet50  torch.optim:Adadelta" in out
-    assert "over 5 rounds in one fresh process per workload" in out
+    assert "over 5 rounds, each round one step of every implementation" in out
     assert "targets: not checked, adadelta_compiled was not measured" in out
-    assert "[1/6] torch-forloop on resnet50: peak memory, compiles ..." in err
-    assert "[3/6] torch-forloop on resnet50: first step, warm Inductor cache: done" in err
-    assert "[5/6] torch.optim:Adadelta on resnet50: compiles with a Tensor lr: done" in err
+    assert "[1/7] torch-forloop on resnet50: peak memory, compiles ..." in err
+    assert "[3/7] torch-forloop on resnet50: first step, warm Inductor cache: done" in err
+    assert "[5/7] torch.optim:Adadelta on resnet50: compiles with a Tensor lr: done" in err
     assert (
-        "[6/6] resnet50: step times of 2 implementations and the streaming kernel in 5 rounds: "
+        "[6/7] resnet50: step times of 2 implementations and the streaming kernel in 3 rounds: "
         "done"
+    ) in err
+    assert (
+        "[7/7] resnet50: step times of 2 implementations and the streaming kernel in 2 rounds, "
+        "built in reverse order: done"
     ) in err
 
     document = json.loads(path.read_text())

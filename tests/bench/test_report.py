@@ -45,7 +45,8 @@ def test_a_row_gives_the_rounds_median_its_quartiles_and_its_multiple_of_the_str
 def test_the_header_names_machine_rounds_and_the_streaming_kernels_bandwidth() -> None:
     text = render(_report())
     assert "Test CPU, 2 CPUs" in text and "torch 2.13.0, 2 threads" in text
-    assert "median and IQR (q1-q3) over 30 rounds in one fresh process per workload" in text
+    assert "median and IQR (q1-q3) over 30 rounds, each round one step" in text
+    assert "half in another with the implementations built in reverse order" in text
     assert "28 bytes/element (fp32)" in text
     assert "resnet50 10 ms (IQR 9-12 ms; 1,000,000 elements in 3 tensors) = 2.8 GB/s" in text
     assert "test method" in text

@@ -11,7 +11,7 @@ from adadelta_compiled.bench.rounds import HeadToHead, RoundTimes
 from adadelta_compiled.bench.settings import Settings
 from adadelta_compiled.bench.trial import TrialResult, TrialSpec
 
-TIMES = RoundTimes(0.01, 0.009, 0.012, 5)
+TIMES = RoundTimes.of([0.009, 0.01, 0.01, 0.012, 0.011])
 
 
 def _fake_trials(
@@ -44,7 +44,7 @@ def _settings(**changes: object) -> Settings:
     return Settings(**{**chosen, **changes})  # type: ignore[arg-type]
 
 
-def test_each_workload_gets_one_rounds_trial_after_its_implementations_own_trials(
+def test_each_workload_gets_rounds_trials_in_both_build_orders_after_its_own_trials(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     specs = _fake_trials(monkeypatch)
@@ -54,14 +54,18 @@ def test_each_workload_gets_one_rounds_trial_after_its_implementations_own_trial
         ("many-small", "steady", ("torch-compiled",)),
         ("many-small", "compiles", ("torch-compiled",)),
         ("many-small", "rounds", ("torch-forloop", "torch-compiled")),
+        ("many-small", "rounds", ("torch-compiled", "torch-forloop")),
         ("one-big", "steady", ("torch-forloop",)),
         ("one-big", "steady", ("torch-compiled",)),
         ("one-big", "compiles", ("torch-compiled",)),
         ("one-big", "rounds", ("torch-forloop", "torch-compiled")),
+        ("one-big", "rounds", ("torch-compiled", "torch-forloop")),
     ]
-    assert specs[3].rounds == 7
+    assert (specs[3].rounds, specs[4].rounds) == (4, 3)  # 7 rounds in all
     assert list(report.rounds) == ["many-small", "one-big"]
-    assert all(result.step_time == TIMES for result in report.results)
+    pooled = RoundTimes.pooled([TIMES, TIMES])
+    assert all(result.step_time == pooled for result in report.results)
+    assert pooled.rounds == 2 * TIMES.rounds
 
 
 def test_an_implementation_whose_steady_trial_timed_out_is_left_out_of_the_rounds(
@@ -87,5 +91,13 @@ def test_no_rounds_trial_when_no_implementation_finished_its_steady_trial(
 def test_step_time_only_runs_nothing_but_the_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
     specs = _fake_trials(monkeypatch)
     report = runner.run(_settings(step_time_only=True, first_step=("torch-forloop",)))
-    assert [spec.kind for spec in specs] == ["rounds", "rounds"]
+    assert [spec.kind for spec in specs] == ["rounds"] * 4  # two orders, two workloads
     assert all(result.steady is None for result in report.results)
+
+
+def test_one_implementation_is_timed_in_one_build_order_with_every_round() -> None:
+    assert runner.build_orders(["adadelta_compiled"], 30) == [(["adadelta_compiled"], 30)]
+
+
+def test_two_build_orders_each_get_at_least_the_minimum_of_rounds() -> None:
+    assert runner.build_orders(["a", "b"], 2) == [(["a", "b"], 2), (["b", "a"], 2)]
