@@ -1,7 +1,8 @@
 """A benchmark run, workload by workload, one fresh process at a time (so no measurement
 competes with another for the cores): each implementation's own trials (peak memory, graphs and
-recompiles, first steps), then the workload's step times: one ``rounds`` trial that times every
-implementation and the streaming kernel in alternating rounds in one process."""
+recompiles, first steps), then the workload's step times: ``rounds`` trials that time every
+implementation and the streaming kernel in alternating rounds in one process, once in each
+build order (:func:`build_orders`), pooled."""
 
 from __future__ import annotations
 
