@@ -6,9 +6,9 @@ tensor as an input of its own and steps it in its own memory, exactly as K calls
 per-tensor graph would (:mod:`.kernel`); nothing is gathered into a flat buffer. On the CPU the
 graph also adds one to each group's ``state["step"]`` (a fifth tensor per group), which
 ``torch._foreach_add_`` would otherwise do one 0-d tensor at a time (~0.4 µs each, as much as
-stepping 1,024 elements). A step of N
-tensors then runs generated code ceil(N / K) times per graph instead of N times: on a GPU,
-where each call is a kernel launch, that is most of the step for a model's many small tensors.
+stepping 1,024 elements). A step of N tensors then runs generated code ceil(N / K) times per
+graph instead of N times: on a GPU, where each call is a kernel launch, that is most of the
+step for a model's many small tensors.
 A chunk of fewer than K tensors fills the rest with empty tensors, which the generated loops
 skip.
 
