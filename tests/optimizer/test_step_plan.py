@@ -206,3 +206,27 @@ def test_an_lr_of_minus_zero_after_zero_signs_zero_params_as_torch_does() -> Non
     ours, theirs = twins.ours_params[0], twins.torch_params[0]
     assert torch.equal(torch.signbit(ours), torch.signbit(theirs))
     assert not torch.signbit(theirs).any()
+
+
+def test_the_private_tensor_guard_the_plan_relies_on_tells_each_metadata_change() -> None:
+    # torch._C._dynamo.guards.TensorGuards, checked against torch 2.13: it must tell every
+    # change below from the tensor it was built on, and take an identical tensor.
+    from torch._C._dynamo.guards import TensorGuards
+
+    built_on = torch.zeros(4, 6)
+    guard = TensorGuards(
+        built_on, dynamic_dims_sizes=[[4, 6]], dynamic_dims_strides=[[6, 1]]
+    )
+    assert guard.check(torch.ones(4, 6))
+    changed = {
+        "sizes": torch.zeros(6, 4),
+        "numel": torch.zeros(4, 7),
+        "strides": torch.zeros(6, 4).t(),
+        "dtype": torch.zeros(4, 6, dtype=torch.float64),
+        "type": torch.nn.Parameter(torch.zeros(4, 6)),
+        "requires_grad": torch.zeros(4, 6).requires_grad_(),
+        "layout": torch.zeros(4, 6).to_sparse(),
+        "negative bit": torch.zeros(4, 6)._neg_view(),
+    }
+    accepted = [what for what, tensor in changed.items() if guard.check(tensor)]
+    assert accepted == []
