@@ -258,7 +258,6 @@ class Adadelta(Optimizer):
         check already (a sparse grad has other dispatch keys). Loops in C (map, compress): this
         runs before every step, for every param.
         """
-        capturable_devices = _get_capturable_supported_devices()
         prepared = []
         for index, group in enumerate(self.param_groups):
             grads = list(map(_grad_of, group["params"]))
@@ -272,13 +271,13 @@ class Adadelta(Optimizer):
             )
             if not planned and any(map(_is_sparse, grads)):
                 raise RuntimeError("Adadelta does not support sparse gradients")
-            if group["capturable"] and any(
-                p.device.type not in capturable_devices for p in params
-            ):
-                raise AssertionError(
-                    "If capturable=True, params and state_steps must be on supported "
-                    f"devices: {capturable_devices}."
-                )
+            if group["capturable"]:
+                capturable_devices = _get_capturable_supported_devices()
+                if any(p.device.type not in capturable_devices for p in params):
+                    raise AssertionError(
+                        "If capturable=True, params and state_steps must be on supported "
+                        f"devices: {capturable_devices}."
+                    )
             if not planned:
                 plan = None if gathered is None else Plan.of(has_grad, gathered)
             prepared.append((gathered, plan))
